@@ -1,0 +1,361 @@
+"""Load local text files (or a Hugging Face hub dataset) into `datasets.Dataset`.
+
+Every reader checks the file first and raises `textrnn.errors.InputError` naming the file (and
+line and byte offset where known) for the usual mistakes: a missing or unreadable path, an empty
+file, bytes that are not UTF-8, a missing column. `datasets`' own errors for these cases are hard
+to read, so the check happens before the file is handed over.
+
+Supported local formats (a `.gz` suffix on any of them is decompressed on the fly):
+
+| suffix | read as |
+|---|---|
+| `.txt` | one document per line; blank lines are skipped |
+| `.csv` | comma-separated; a header row unless the columns asked for are `"0"`, `"1"`, ... |
+| `.tsv` | tab-separated, same header rule, no quoting (`"` is an ordinary character) |
+| `.jsonl`, `.json` | one JSON object per line |
+
+Anything that is not an existing path and has none of these suffixes is taken as a Hugging Face
+hub name and passed to `datasets.load_dataset(name, split=split)` (needs network access).
+
+Example:
+
+>>> from textrnn import data, datasets as shipped
+>>> docs = data.load_documents(shipped.path("tinyshakespeare"))
+>>> docs.column_names
+['text']
+>>> pairs = data.load_table(shipped.path("eng_fra_tatoeba_5k"), ["0", "1"])
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import datasets
+
+from textrnn.errors import InputError
+
+_TEXT_SUFFIXES = (".txt",)
+_TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
+_CHUNK_BYTES = 1 << 20
+ENCODING_ERRORS = ("strict", "replace")
+
+
+def read_text(path: str | os.PathLike, encoding_errors: str = "strict") -> str:
+    """Read a whole UTF-8 text file (plain or `.gz`) into one string.
+
+    Args:
+        path: the file.
+        encoding_errors: `"strict"` raises on bytes that are not UTF-8; `"replace"` turns them
+            into U+FFFD and carries on.
+
+    Returns:
+        The decoded text.
+
+    Raises:
+        InputError: the path is missing or unreadable, the file is empty, or (strict) a byte
+            sequence is not UTF-8 — the message names the file, line and byte offset.
+    """
+    _check_errors_arg(encoding_errors)
+    path = Path(path)
+    data = b"".join(_read_chunks(path))
+    if not data.strip():
+        raise InputError("file is empty; expected UTF-8 text", path)
+    try:
+        return data.decode("utf-8", errors=encoding_errors)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(_not_utf8_message(), path, line=line, offset=error.start) from None
+
+
+def check_utf8(path: str | os.PathLike) -> bool:
+    """Scan a file (plain or `.gz`) in chunks and tell whether it is non-empty valid UTF-8.
+
+    Memory stays bounded by one chunk, so this works on files larger than memory.
+
+    Args:
+        path: the file.
+
+    Returns:
+        True when the file is valid UTF-8.
+
+    Raises:
+        InputError: the file is missing, unreadable or empty. Bad bytes return False instead,
+            so that callers can choose to replace them (see `locate_bad_utf8`).
+    """
+    path = Path(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    non_blank = False
+    for chunk in _read_chunks(path):
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+        non_blank = non_blank or not text.isspace() and bool(text)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    if not non_blank:
+        raise InputError("file is empty; expected UTF-8 text", path)
+    return True
+
+
+def locate_bad_utf8(path: str | os.PathLike) -> InputError:
+    """Build the `InputError` for the first non-UTF-8 byte of `path` (line and byte offset)."""
+    path = Path(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    position, newlines = 0, 0
+    for chunk in _read_chunks(path):
+        pending = decoder.getstate()[0]
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            data = pending + chunk
+            offset = position - len(pending) + error.start
+            line = newlines + data.count(b"\n", len(pending), error.start) + 1
+            return InputError(_not_utf8_message(), path, line=line, offset=offset)
+        position += len(chunk)
+        newlines += chunk.count(b"\n")
+    return InputError(_not_utf8_message() + " (truncated at the end)", path, offset=position)
+
+
+def load_table(
+    source: str | os.PathLike,
+    columns: Sequence[str],
+    column_names: Sequence[str] | None = None,
+    encoding_errors: str = "strict",
+    split: str = "train",
+    cache_dir: str | None = None,
+) -> datasets.Dataset:
+    """Load a CSV / TSV / JSONL file (or a hub dataset) and keep the columns asked for.
+
+    CSV and TSV files have a header row unless `column_names` is given or every name in
+    `columns` is a position (`"0"`, `"1"`, ...), in which case the file is read headerless and its
+    columns are called `"0"`, `"1"`, ... (or `column_names`). All CSV/TSV cells are read as
+    strings (`"NA"` stays the text "NA").
+
+    Args:
+        source: a local `.csv`, `.tsv`, `.jsonl`/`.json` file (optionally `.gz`), or a hub name.
+        columns: the columns to keep, in this order.
+        column_names: names for the columns of a headerless CSV/TSV file.
+        encoding_errors: `"strict"` or `"replace"` (see `read_text`).
+        split: the split to load from a hub dataset.
+        cache_dir: where `datasets` keeps its Arrow cache (default: its own).
+
+    Returns:
+        A `datasets.Dataset` with exactly `columns`.
+
+    Raises:
+        InputError: bad path or bytes (see `read_text`), or a column is missing — the message
+            names it and lists the columns the file has.
+    """
+    _check_errors_arg(encoding_errors)
+    columns = [str(c) for c in columns]
+    path = Path(source)
+    if _is_local(path):
+        if _format(path) == "text":
+            raise InputError(
+                f"a .txt file has one column, 'text'; use `load_documents`, or a .csv/.tsv/"
+                f".jsonl file for the columns {columns}",
+                path,
+            )
+        with _utf8_copy(path, encoding_errors) as clean:
+            dataset = _load_local_table(clean, path, columns, column_names, cache_dir)
+    else:
+        dataset = _load_hub(str(source), split, cache_dir)
+    missing = [c for c in columns if c not in dataset.column_names]
+    if missing:
+        raise InputError(
+            f"missing column {missing[0]!r}; available columns: {dataset.column_names}. "
+            "Pick one of these (headerless CSV/TSV files name their columns '0', '1', ...)",
+            path if _is_local(path) else None,
+        )
+    if len(dataset) == 0:
+        raise InputError("file has no rows", path)
+    return dataset.select_columns(columns)
+
+
+def load_documents(
+    source: str | os.PathLike,
+    text_column: str | None = None,
+    encoding_errors: str = "strict",
+    split: str = "train",
+    cache_dir: str | None = None,
+) -> datasets.Dataset:
+    """Load documents into a `datasets.Dataset` with one string column, `"text"`.
+
+    Args:
+        source: a `.txt` / `.txt.gz` file (one document per line, blank lines skipped), a
+            `.csv` / `.tsv` / `.jsonl` file (with `text_column`), or a hub dataset name.
+        text_column: the column holding the text; required for tables and hub datasets whose
+            text column is not called `"text"`. Ignored for `.txt` files.
+        encoding_errors: `"strict"` or `"replace"` (see `read_text`).
+        split: the split to load from a hub dataset.
+        cache_dir: where `datasets` keeps its Arrow cache (default: its own).
+
+    Returns:
+        A `datasets.Dataset` with the single column `"text"`, one row per document.
+
+    Raises:
+        InputError: see `read_text` and `load_table`; also a file with no documents.
+    """
+    _check_errors_arg(encoding_errors)
+    path = Path(source)
+    if _is_local(path) and _format(path) == "text":
+        with _utf8_copy(path, encoding_errors) as clean:
+            dataset = datasets.load_dataset(
+                "text", data_files=str(clean), split="train", cache_dir=cache_dir
+            )
+        dataset = dataset.filter(_non_blank, batched=True)
+        if len(dataset) == 0:
+            raise InputError("file is empty (only blank lines); expected UTF-8 text", path)
+        return dataset
+    dataset = load_table(
+        source, [text_column or "text"], encoding_errors=encoding_errors, split=split,
+        cache_dir=cache_dir,
+    )
+    if text_column and text_column != "text":
+        dataset = dataset.rename_column(text_column, "text")
+    return dataset
+
+
+# === Helpers ===
+
+
+def _check_errors_arg(encoding_errors: str) -> None:
+    if encoding_errors not in ENCODING_ERRORS:
+        raise ValueError(
+            f"Received an invalid value for argument `encoding_errors`: {encoding_errors!r}; "
+            f"expected one of {ENCODING_ERRORS}."
+        )
+
+
+def _not_utf8_message() -> str:
+    return "not valid UTF-8; convert the file to UTF-8 or pass encoding_errors='replace'"
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    """Yield the (decompressed) bytes of `path` in chunks, with clear errors for bad paths."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            while chunk := handle.read(_CHUNK_BYTES):
+                yield chunk
+    except FileNotFoundError:
+        raise InputError("file not found", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path) from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied", path) from None
+    except (gzip.BadGzipFile, EOFError) as error:
+        raise InputError(f"not a valid gzip file ({error})", path) from None
+
+
+def _inner_suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _format(path: Path) -> str:
+    suffix = _inner_suffix(path)
+    if suffix in _TEXT_SUFFIXES:
+        return "text"
+    if suffix in (".jsonl", ".json"):
+        return "json"
+    return suffix.lstrip(".")
+
+
+def _is_local(path: Path) -> bool:
+    """A path that exists, or that names a file by its suffix (so a typo is not sent to the hub)."""
+    return path.exists() or _inner_suffix(path) in _TEXT_SUFFIXES + _TABLE_SUFFIXES
+
+
+@contextlib.contextmanager
+def _utf8_copy(path: Path, encoding_errors: str) -> Iterator[Path]:
+    """Yield `path` if it is valid UTF-8; otherwise raise, or yield a repaired temporary copy."""
+    if _inner_suffix(path) not in _TEXT_SUFFIXES + _TABLE_SUFFIXES:
+        raise InputError(
+            f"unsupported file type {''.join(path.suffixes)!r}; expected one of "
+            f"{list(_TEXT_SUFFIXES + _TABLE_SUFFIXES)} (optionally .gz)",
+            path,
+        )
+    if check_utf8(path):
+        yield path
+        return
+    if encoding_errors == "strict":
+        raise locate_bad_utf8(path)
+    with tempfile.TemporaryDirectory(prefix="textrnn-utf8-") as folder:
+        clean = Path(folder) / path.name.removesuffix(".gz")
+        clean.write_text(read_text(path, "replace"), encoding="utf-8")
+        yield clean
+
+
+def _load_local_table(
+    clean: Path,
+    original: Path,
+    columns: list[str],
+    column_names: Sequence[str] | None,
+    cache_dir: str | None,
+) -> datasets.Dataset:
+    kind = _format(original)
+    if kind == "json":
+        try:
+            return datasets.load_dataset(
+                "json", data_files=str(clean), split="train", cache_dir=cache_dir
+            )
+        except datasets.exceptions.DatasetGenerationError as error:
+            cause = error.__cause__ or error
+            raise InputError(f"malformed JSON lines: {cause}", original) from None
+    headerless = column_names is not None or all(c.isdigit() for c in columns)
+    header = _first_row(clean, kind)
+    if headerless:
+        names = list(column_names) if column_names is not None else [
+            str(i) for i in range(len(header))
+        ]
+        options = {"header": None, "names": names}
+    else:
+        names, options = header, {}
+    options.update({"sep": "\t", "quoting": csv.QUOTE_NONE} if kind == "tsv" else {"sep": ","})
+    # Every cell is text: no int/float guessing ("007" stays "007") and no "NA" -> missing.
+    features = datasets.Features({name: datasets.Value("string") for name in names})
+    try:
+        return datasets.load_dataset(
+            "csv", data_files=str(clean), split="train", cache_dir=cache_dir,
+            features=features, na_filter=False, **options,
+        )
+    except (datasets.exceptions.DatasetGenerationError, ValueError) as error:
+        cause = error.__cause__ or error
+        raise InputError(f"malformed {kind.upper()} file: {cause}", original) from None
+
+
+def _first_row(path: Path, kind: str) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        line = handle.readline().rstrip("\r\n")
+    if kind == "tsv":
+        return line.split("\t")
+    return next(csv.reader([line]), [])
+
+
+def _load_hub(name: str, split: str, cache_dir: str | None) -> datasets.Dataset:
+    try:
+        return datasets.load_dataset(name, split=split, cache_dir=cache_dir)
+    except Exception as error:  # the hub raises many error types; report them all as one
+        raise InputError(
+            f"not a local file, and loading it as a Hugging Face dataset failed: "
+            f"{type(error).__name__}: {error}",
+            name,
+        ) from None
+
+
+def _non_blank(batch: dict) -> list[bool]:
+    return [bool(text.strip()) for text in batch["text"]]
