@@ -54,6 +54,11 @@ class Tokenizer:
         """Rebuild a tokenizer from `get_config()`."""
         return cls(**config)
 
+    def __reduce__(self):
+        # Rebuild from config when pickled (e.g. sent to `datasets.map(num_proc=...)` workers):
+        # compiled patterns, lambdas and sentencepiece processors need not pickle themselves.
+        return (type(self).from_config, (self.get_config(),))
+
     def __repr__(self) -> str:
         args = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"{type(self).__name__}({args})"

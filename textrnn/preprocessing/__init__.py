@@ -1,0 +1,44 @@
+"""Text preprocessing: tokenizers, `Vocabulary`, stopwords, corpus statistics, features.
+
+- Tokenizers: `CharTokenizer`, `WordTokenizer` (regexp or nltk Toktok), `SubwordTokenizer`
+  (sentencepiece), built by name with `get_tokenizer("char" | "word" | "subword", ...)`.
+- `Vocabulary`: token <-> id with pad (0) / unk (1) / bos / eos, one-hot, JSON save/load and
+  `keras.layers.StringLookup` export.
+- Stopwords: `get_stopwords("en" | "nltk:english" | FILE | "auto" | "none")`.
+- `CorpusStats` (TF, DF, Zipf fit, coverage) and `FeatureSelector` (DF / top-k / coverage cuts).
+- `bag_of_words` and `TfidfVectorizer`: sparse document vectors for baselines.
+"""
+
+from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
+from textrnn.preprocessing.stopwords import (
+    corpus_stopwords,
+    get_stopwords,
+    read_stopword_file,
+    stopword_languages,
+)
+from textrnn.preprocessing.tokenizers import (
+    CharTokenizer,
+    SubwordTokenizer,
+    Tokenizer,
+    WordTokenizer,
+    get_tokenizer,
+)
+from textrnn.preprocessing.vectorize import TfidfVectorizer, bag_of_words
+from textrnn.preprocessing.vocabulary import Vocabulary
+
+__all__ = [
+    "CharTokenizer",
+    "CorpusStats",
+    "SubwordTokenizer",
+    "TfidfVectorizer",
+    "Tokenizer",
+    "Vocabulary",
+    "WordTokenizer",
+    "ZipfFit",
+    "bag_of_words",
+    "corpus_stopwords",
+    "get_stopwords",
+    "get_tokenizer",
+    "read_stopword_file",
+    "stopword_languages",
+]
