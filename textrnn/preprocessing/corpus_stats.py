@@ -1,0 +1,378 @@
+"""Corpus statistics in one streaming pass: term and document frequency, Zipf fit, coverage.
+
+`CorpusStats` counts, for every token type, its term frequency (TF, occurrences in the whole
+corpus) and document frequency (DF, documents it occurs in at least once), plus the numbers of
+documents, tokens and types. Counts from shards merge exactly, so a `datasets.Dataset` is counted
+in parallel with `Dataset.map(batched=True, num_proc=N)`.
+
+Zipf's law says the frequency of the type of rank r falls like `f(r) = C * r^-s` (s near 1 for
+words in natural text). `fit_zipf` estimates s by least squares on `log f = log C - s log r`;
+`zipf_coverage(k)` turns the fit into the share of running text the k most frequent types cover,
+which is what a vocabulary cut at k keeps (compare with the observed `coverage(k)`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+# Frequencies below this floor are left out of the default Zipf fit (see `fit_zipf`).
+ZIPF_MIN_FREQ = 5
+# Coverage targets reported by `to_dict` (how many types keep 50% ... 99% of the tokens).
+REPORTED_COVERAGES = (0.5, 0.9, 0.95, 0.99)
+
+
+@dataclasses.dataclass(frozen=True)
+class ZipfFit:
+    """A least-squares fit of `log f(r) = intercept - exponent * log r` (natural logs).
+
+    Attributes:
+        exponent: Zipf's s (positive for a falling rank-frequency curve).
+        intercept: log C, the fitted log-frequency at rank 1.
+        r2: coefficient of determination of the fit on log-log axes (1.0 is a perfect line).
+        min_rank: first rank used (1-based, inclusive).
+        max_rank: last rank used (inclusive).
+    """
+
+    exponent: float
+    intercept: float
+    r2: float
+    min_rank: int
+    max_rank: int
+
+    def predict(self, ranks: Any) -> np.ndarray:
+        """Fitted frequency at each rank (array-like of 1-based ranks), as float64."""
+        ranks = np.asarray(ranks, dtype=np.float64)
+        return np.exp(self.intercept - self.exponent * np.log(ranks))
+
+    def to_dict(self) -> dict[str, float | int]:
+        """The fields as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+class CorpusStats:
+    """Term frequency, document frequency and corpus sizes, counted in one pass.
+
+    Build with `CorpusStats.from_documents(...)`, or create an empty one and call
+    `update(tokens)` once per document. `merge` adds the counts of another `CorpusStats`
+    (for shards counted in parallel).
+
+    Attributes:
+        term_freq: `Counter` type -> occurrences in the corpus (TF).
+        doc_freq: `Counter` type -> number of documents containing it (DF).
+        num_docs: number of documents seen.
+        num_tokens: number of tokens seen (sum of TF).
+        num_types: number of distinct types.
+
+    Example:
+    >>> stats = CorpusStats.from_documents([["a", "b", "a"], ["a", "c"]])
+    >>> stats.term_freq["a"], stats.doc_freq["a"], stats.num_types
+    (3, 2, 3)
+    >>> stats.coverage(1)
+    0.6
+    """
+
+    def __init__(self):
+        self.term_freq: Counter[str] = Counter()
+        self.doc_freq: Counter[str] = Counter()
+        self.num_docs = 0
+        self.num_tokens = 0
+        self._ranked: list[tuple[str, int]] | None = None
+        self._cumulative: np.ndarray | None = None
+
+    # === Counting ===
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Iterable[str] | Iterable[Sequence[str]] | Any,
+        tokenizer: Any = None,
+        text_column: str = "text",
+        num_proc: int | None = None,
+        batch_size: int = 1000,
+    ) -> CorpusStats:
+        """Count a corpus in one pass.
+
+        Args:
+            documents: an iterable of documents, or a `datasets.Dataset`. Each document is a
+                string (with `tokenizer`) or an already tokenized sequence of strings (without).
+            tokenizer: a textrnn `Tokenizer` (anything with `tokenize(text) -> list[str]`) or a
+                callable `text -> list[str]`; None when documents are already token lists.
+            text_column: the column read from a `datasets.Dataset`.
+            num_proc: worker processes for a `datasets.Dataset` (`Dataset.map(batched=True,
+                num_proc=...)`); None or 1 counts in this process.
+            batch_size: documents per `map` batch; each batch's counts cross the process
+                boundary once, so larger batches cost less merging and more memory.
+
+        Returns:
+            The filled `CorpusStats`.
+        """
+        tokenize = _tokenize_function(tokenizer)
+        if _is_dataset(documents):
+            if text_column not in documents.column_names:
+                raise ValueError(
+                    f"Received a dataset without the column `text_column`={text_column!r}; "
+                    f"its columns are {documents.column_names}."
+                )
+            return cls._from_dataset(documents, tokenizer, text_column, num_proc, batch_size)
+        stats = cls()
+        for document in documents:
+            stats.update(tokenize(document) if tokenize else document)
+        return stats
+
+    @classmethod
+    def _from_dataset(cls, dataset, tokenizer, text_column, num_proc, batch_size) -> CorpusStats:
+        counted = dataset.map(
+            _count_batch,
+            batched=True,
+            batch_size=batch_size,
+            num_proc=num_proc if num_proc and num_proc > 1 else None,
+            input_columns=[text_column],
+            remove_columns=dataset.column_names,
+            fn_kwargs={"tokenizer_spec": _tokenizer_spec(tokenizer)},
+            desc="Counting tokens",
+        )
+        stats = cls()
+        for row in counted:
+            stats._add_counts(row)
+        return stats
+
+    def update(self, tokens: Sequence[str]) -> None:
+        """Count one document, given as its list of tokens."""
+        if isinstance(tokens, str):
+            raise ValueError(
+                "Received a string for argument `tokens`; expected a sequence of tokens. "
+                "Pass a `tokenizer` to `from_documents`, or tokenize the text first."
+            )
+        self.term_freq.update(tokens)
+        self.doc_freq.update(set(tokens))
+        self.num_docs += 1
+        self.num_tokens += len(tokens)
+        self._invalidate()
+
+    def merge(self, other: CorpusStats) -> CorpusStats:
+        """Add the counts of `other` (e.g. another shard) to this one; returns `self`."""
+        self.term_freq.update(other.term_freq)
+        self.doc_freq.update(other.doc_freq)
+        self.num_docs += other.num_docs
+        self.num_tokens += other.num_tokens
+        self._invalidate()
+        return self
+
+    def _add_counts(self, row: dict[str, Any]) -> None:
+        self.term_freq.update(dict(zip(row["types"], row["tf"], strict=True)))
+        self.doc_freq.update(dict(zip(row["types"], row["df"], strict=True)))
+        self.num_docs += row["num_docs"]
+        self.num_tokens += row["num_tokens"]
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._ranked = None
+        self._cumulative = None
+
+    @property
+    def num_types(self) -> int:
+        """Number of distinct token types."""
+        return len(self.term_freq)
+
+    # === Ranks and coverage ===
+
+    def ranked(self) -> list[tuple[str, int]]:
+        """`(type, TF)` pairs by TF descending, ties by type ascending (deterministic)."""
+        if self._ranked is None:
+            self._ranked = sorted(self.term_freq.items(), key=lambda item: (-item[1], item[0]))
+        return self._ranked
+
+    def frequencies(self) -> np.ndarray:
+        """TF of every type in rank order, shape `[num_types]`, int64."""
+        return np.fromiter((count for _, count in self.ranked()), np.int64, self.num_types)
+
+    def _cumulative_share(self) -> np.ndarray:
+        if self._cumulative is None:
+            self._cumulative = np.cumsum(self.frequencies()) / max(self.num_tokens, 1)
+        return self._cumulative
+
+    def coverage(self, k: int) -> float:
+        """Share of all tokens that are one of the `k` most frequent types (0.0 for k = 0)."""
+        if not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"Received an invalid value for argument `k`: {k!r}; "
+                             "expected an integer >= 0.")
+        if k == 0 or self.num_types == 0:
+            return 0.0
+        return float(self._cumulative_share()[min(k, self.num_types) - 1])
+
+    def size_for_coverage(self, p: float) -> int:
+        """Smallest k such that `coverage(k) >= p`.
+
+        Args:
+            p: target share of tokens, in `(0, 1]`.
+
+        Returns:
+            The number of most frequent types needed (`num_types` for p = 1).
+        """
+        if not 0.0 < p <= 1.0:
+            raise ValueError(f"Received an invalid value for argument `p`: {p!r}; "
+                             "expected a share of tokens in (0, 1], e.g. 0.95.")
+        if self.num_types == 0:
+            return 0
+        k = int(np.searchsorted(self._cumulative_share(), p, side="left")) + 1
+        return min(k, self.num_types)
+
+    # === Zipf's law ===
+
+    def default_zipf_range(self) -> tuple[int, int]:
+        """The rank range `fit_zipf` uses by default: rank 1 to the last rank with TF >= 5.
+
+        Below a few occurrences, integer counts tie over long runs of ranks (thousands of
+        hapaxes share frequency 1), a staircase that flattens the log-log tail and biases a
+        least-squares slope; a frequency floor is the usual remedy. If fewer than two ranks
+        reach the floor, all ranks are used.
+        """
+        frequencies = self.frequencies()
+        last = int(np.searchsorted(-frequencies, -ZIPF_MIN_FREQ, side="right"))
+        return (1, last if last >= 2 else self.num_types)
+
+    def fit_zipf(self, min_rank: int = 1, max_rank: int | None = None) -> ZipfFit:
+        """Fit Zipf's law `f(r) = C * r^-s` by least squares on log-log axes.
+
+        Args:
+            min_rank: first rank to fit (1-based).
+            max_rank: last rank to fit; None uses `default_zipf_range()` (ranks whose TF is at
+                least 5), which keeps the tied low-frequency tail out of the fit.
+
+        Returns:
+            A `ZipfFit` with the exponent s, intercept log C and r².
+        """
+        if max_rank is None:
+            max_rank = max(self.default_zipf_range()[1], min_rank)
+        if not 1 <= min_rank < max_rank <= self.num_types:
+            raise ValueError(
+                f"Cannot fit Zipf's law on ranks {min_rank}..{max_rank}: expected "
+                f"1 <= min_rank < max_rank <= num_types ({self.num_types}). A fit needs at "
+                "least two token types."
+            )
+        log_rank = np.log(np.arange(min_rank, max_rank + 1, dtype=np.float64))
+        log_freq = np.log(self.frequencies()[min_rank - 1 : max_rank].astype(np.float64))
+        slope, intercept = np.polyfit(log_rank, log_freq, 1)
+        residual = log_freq - (intercept + slope * log_rank)
+        total = np.sum((log_freq - log_freq.mean()) ** 2)
+        r2 = 1.0 - float(np.sum(residual**2) / total) if total > 0 else 1.0
+        return ZipfFit(float(-slope), float(intercept), r2, int(min_rank), int(max_rank))
+
+    def zipf_coverage(self, k: int, fit: ZipfFit | None = None) -> float:
+        """Share of tokens the top `k` types cover if frequencies followed the Zipf fit exactly.
+
+        With `num_types` = N this is `H(k, s) / H(N, s)`, where `H(n, s) = sum_{r<=n} r^-s`.
+
+        Args:
+            k: number of most frequent types kept.
+            fit: a `ZipfFit` to use; None fits with the defaults.
+
+        Returns:
+            The predicted coverage, to compare with the observed `coverage(k)`.
+        """
+        fit = fit or self.fit_zipf()
+        return harmonic(min(k, self.num_types), fit.exponent) / harmonic(self.num_types,
+                                                                         fit.exponent)
+
+    # === Reporting ===
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (sizes, Zipf fit, vocabulary sizes for common coverages).
+
+        No token appears in it, so it is safe to publish with a model.
+        """
+        try:
+            fit = self.fit_zipf().to_dict()
+        except ValueError:
+            fit = None
+        return {
+            "num_docs": self.num_docs,
+            "num_tokens": self.num_tokens,
+            "num_types": self.num_types,
+            "hapax_legomena": sum(1 for count in self.term_freq.values() if count == 1),
+            "zipf": fit,
+            "size_for_coverage": {
+                str(p): self.size_for_coverage(p) for p in REPORTED_COVERAGES if self.num_types
+            },
+        }
+
+    def __repr__(self) -> str:
+        return (f"CorpusStats(num_docs={self.num_docs}, num_tokens={self.num_tokens}, "
+                f"num_types={self.num_types})")
+
+
+# === Parallel counting helpers (module level so that worker processes can import them) ===
+
+
+def _is_dataset(documents: Any) -> bool:
+    return hasattr(documents, "map") and hasattr(documents, "column_names")
+
+
+def _tokenize_function(tokenizer: Any) -> Callable[[str], list[str]] | None:
+    if tokenizer is None:
+        return None
+    if hasattr(tokenizer, "tokenize"):
+        return tokenizer.tokenize
+    if callable(tokenizer):
+        return tokenizer
+    raise ValueError(
+        f"Received an invalid value for argument `tokenizer`: {tokenizer!r}; expected a "
+        "textrnn Tokenizer, a callable `text -> list[str]`, or None for token lists."
+    )
+
+
+def _tokenizer_spec(tokenizer: Any) -> Any:
+    """What to send to worker processes: a (level, JSON config) pair for textrnn tokenizers.
+
+    A sentencepiece processor does not pickle, so textrnn tokenizers are rebuilt from their
+    config in each worker (once, see `_rebuild`); other callables are sent as they are.
+    """
+    if getattr(tokenizer, "level", None) and hasattr(tokenizer, "get_config"):
+        return (tokenizer.level, json.dumps(tokenizer.get_config(), sort_keys=True))
+    return tokenizer
+
+
+@lru_cache(maxsize=8)
+def _rebuild(level: str, config: str) -> Callable[[str], list[str]]:
+    from textrnn.preprocessing.tokenizers import get_tokenizer
+
+    return get_tokenizer(level, **json.loads(config)).tokenize
+
+
+def resolve_tokenizer(spec: Any) -> Callable[[str], list[str]] | None:
+    """Turn what `_tokenizer_spec` produced back into a tokenize function (in any process)."""
+    if isinstance(spec, tuple):
+        return _rebuild(*spec)
+    return _tokenize_function(spec)
+
+
+def _count_batch(texts: list, tokenizer_spec: Any) -> dict[str, list]:
+    """Count one batch of documents; returns one row holding the batch's partial counts."""
+    tokenize = resolve_tokenizer(tokenizer_spec)
+    documents = list(map(tokenize, texts)) if tokenize else texts
+    # Counter(chain(...)) counts in C; one `update` call per document would cost more.
+    term_freq = Counter(itertools.chain.from_iterable(documents))
+    doc_freq = Counter(itertools.chain.from_iterable(map(set, documents)))
+    num_tokens = sum(map(len, documents))
+    types = list(term_freq)
+    return {
+        "types": [types],
+        "tf": [[term_freq[t] for t in types]],
+        "df": [[doc_freq[t] for t in types]],
+        "num_docs": [len(texts)],
+        "num_tokens": [num_tokens],
+    }
+
+
+def harmonic(n: int, s: float) -> float:
+    """Generalised harmonic number `H(n, s) = sum_{r=1}^{n} r^-s` (for Zipf predictions)."""
+    return float(np.sum(np.arange(1, n + 1, dtype=np.float64) ** -s)) if n > 0 else 0.0
+
