@@ -1,0 +1,57 @@
+"""Training utilities for recurrent models, each usable on its own with `model.fit`.
+
+- `clipping`: `clip_by_global_norm`, the `GlobalNormClipping` optimizer wrapper.
+- `metrics`: `Perplexity`, `BitsPerCharacter`.
+- `callbacks`: `GradNormLogger`, `ValidationPerplexity`, `StopOnNonFiniteLoss`.
+- `bptt`: `bptt_batches` for stateful truncated BPTT, `ResetStatesCallback`.
+- `checkpoint`: `RunCheckpoint`, `load_run`, `save_model_atomic`.
+- `budget`: `TimeBudget`.
+- `distribute`: `get_strategy`.
+- `gradient_flow`: `hidden_state_gradients`, `gradient_flow`, `recurrent_spectral_norm`,
+  `plot_gradient_flow`.
+"""
+
+from textrnn.training.bptt import ResetStatesCallback, bptt_batches, reset_states
+from textrnn.training.budget import TimeBudget
+from textrnn.training.callbacks import GradNormLogger, StopOnNonFiniteLoss, ValidationPerplexity
+from textrnn.training.checkpoint import (
+    Run,
+    RunCheckpoint,
+    load_run,
+    read_train_state,
+    save_model_atomic,
+)
+from textrnn.training.clipping import GlobalNormClipping, clip_by_global_norm, global_norm
+from textrnn.training.distribute import get_strategy
+from textrnn.training.gradient_flow import (
+    gradient_flow,
+    hidden_state_gradients,
+    plot_gradient_flow,
+    recurrent_spectral_norm,
+)
+from textrnn.training.metrics import BitsPerCharacter, Perplexity
+
+__all__ = [
+    "BitsPerCharacter",
+    "GlobalNormClipping",
+    "GradNormLogger",
+    "Perplexity",
+    "ResetStatesCallback",
+    "Run",
+    "RunCheckpoint",
+    "StopOnNonFiniteLoss",
+    "TimeBudget",
+    "ValidationPerplexity",
+    "bptt_batches",
+    "clip_by_global_norm",
+    "get_strategy",
+    "global_norm",
+    "gradient_flow",
+    "hidden_state_gradients",
+    "load_run",
+    "plot_gradient_flow",
+    "read_train_state",
+    "recurrent_spectral_norm",
+    "reset_states",
+    "save_model_atomic",
+]
