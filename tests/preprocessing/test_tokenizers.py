@@ -45,6 +45,12 @@ def test_word_tokenizer_toktok_matches_nltk():
     assert WordTokenizer(method="toktok").tokenize(text) == ToktokTokenizer().tokenize(text)
 
 
+def test_word_tokenizer_whitespace_method():
+    tok = WordTokenizer(method="whitespace", lowercase=True)
+    assert tok.tokenize("The  cat 's hat ,\tok") == ["the", "cat", "'s", "hat", ",", "ok"]
+    assert tok.detokenize(["the", "cat", "'s"]) == "the cat 's"
+
+
 def test_word_tokenizer_pattern_reproduces_scikit_learn_tokens():
     text = "The cat's 2 hats, a CAT-like thing; ünïcode wörds."
     tok = WordTokenizer(lowercase=True, normalization=None, pattern=r"(?u)\b\w\w+\b")
