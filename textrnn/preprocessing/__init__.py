@@ -10,6 +10,7 @@
 """
 
 from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
+from textrnn.preprocessing.feature_selection import FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import (
     corpus_stopwords,
     get_stopwords,
@@ -29,6 +30,8 @@ from textrnn.preprocessing.vocabulary import Vocabulary
 __all__ = [
     "CharTokenizer",
     "CorpusStats",
+    "FeatureSelector",
+    "Selection",
     "SubwordTokenizer",
     "TfidfVectorizer",
     "Tokenizer",
