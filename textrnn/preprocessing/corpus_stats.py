@@ -136,7 +136,7 @@ class CorpusStats:
             num_proc=num_proc if num_proc and num_proc > 1 else None,
             input_columns=[text_column],
             remove_columns=dataset.column_names,
-            fn_kwargs={"tokenizer_spec": _tokenizer_spec(tokenizer)},
+            fn_kwargs={"spec": tokenizer_spec(tokenizer)},
             desc="Counting tokens",
         )
         stats = cls()
@@ -329,7 +329,7 @@ def _tokenize_function(tokenizer: Any) -> Callable[[str], list[str]] | None:
     )
 
 
-def _tokenizer_spec(tokenizer: Any) -> Any:
+def tokenizer_spec(tokenizer: Any) -> Any:
     """What to send to worker processes: a (level, JSON config) pair for textrnn tokenizers.
 
     A sentencepiece processor does not pickle, so textrnn tokenizers are rebuilt from their
@@ -348,15 +348,15 @@ def _rebuild(level: str, config: str) -> Callable[[str], list[str]]:
 
 
 def resolve_tokenizer(spec: Any) -> Callable[[str], list[str]] | None:
-    """Turn what `_tokenizer_spec` produced back into a tokenize function (in any process)."""
+    """Turn what `tokenizer_spec` produced back into a tokenize function (in any process)."""
     if isinstance(spec, tuple):
         return _rebuild(*spec)
     return _tokenize_function(spec)
 
 
-def _count_batch(texts: list, tokenizer_spec: Any) -> dict[str, list]:
+def _count_batch(texts: list, spec: Any) -> dict[str, list]:
     """Count one batch of documents; returns one row holding the batch's partial counts."""
-    tokenize = resolve_tokenizer(tokenizer_spec)
+    tokenize = resolve_tokenizer(spec)
     documents = list(map(tokenize, texts)) if tokenize else texts
     # Counter(chain(...)) counts in C; one `update` call per document would cost more.
     term_freq = Counter(itertools.chain.from_iterable(documents))
