@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import keras
+from keras.src.utils import io_utils
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -43,6 +44,6 @@ class TimeBudget(keras.callbacks.Callback):
         if self.stopped_epoch is None and time.monotonic() >= self._deadline:
             self.stopped_epoch = self._epoch
             self.model.stop_training = True
-            keras.utils.io_utils.print_msg(
+            io_utils.print_msg(
                 f"TimeBudget: {self.max_minutes} minutes used; stopping after epoch "
                 f"{self._epoch + 1}, batch {batch + 1}.")

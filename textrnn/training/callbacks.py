@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from keras.src.utils import io_utils
 
 from textrnn.training.bptt import reset_states
 from textrnn.training.checkpoint import read_train_state, weights_finite
@@ -22,7 +23,7 @@ from textrnn.training.metrics import BitsPerCharacter, Perplexity
 def stop_training(model: keras.Model, message: str) -> None:
     """Set `model.stop_training` and print `message` the way Keras callbacks do."""
     model.stop_training = True
-    keras.utils.io_utils.print_msg(message)
+    io_utils.print_msg(message)
 
 
 class GradNormLogger(keras.callbacks.Callback):

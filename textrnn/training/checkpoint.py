@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
+from keras.src.utils import io_utils
 
 from textrnn.errors import InputError
 from textrnn.io import read_json, write_json
@@ -157,7 +158,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         logs = dict(logs or {})
         loss = logs.get("loss")
         if (loss is not None and not math.isfinite(float(loss))) or not weights_finite(self.model):
-            keras.utils.io_utils.print_msg(
+            io_utils.print_msg(
                 f"RunCheckpoint: epoch {epoch + 1} ended with a non-finite loss or weights; "
                 f"keeping the previous checkpoint in {self.run_dir}.")
             return

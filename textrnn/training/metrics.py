@@ -43,11 +43,13 @@ class _TokenCrossEntropy(keras.metrics.Metric):
         y_true = ops.convert_to_tensor(y_true)
         y_pred = ops.convert_to_tensor(y_pred)
         self._check_inputs(y_true, y_pred)
-        cross_entropy = ops.sparse_categorical_crossentropy(
-            y_true, ops.cast(y_pred, self.dtype), from_logits=self.from_logits)
-        weights = ops.ones_like(cross_entropy)
+        weights = ops.ones(ops.shape(y_true), self.dtype)
         if self.mask_token_id is not None:
             weights = ops.cast(ops.not_equal(y_true, self.mask_token_id), self.dtype)
+            # The padding id may lie outside the vocabulary (e.g. -1): look up id 0 there.
+            y_true = ops.where(weights > 0, y_true, ops.zeros_like(y_true))
+        cross_entropy = ops.sparse_categorical_crossentropy(
+            y_true, ops.cast(y_pred, self.dtype), from_logits=self.from_logits)
         if sample_weight is not None:
             sample_weight = ops.cast(sample_weight, self.dtype)
             while len(sample_weight.shape) < len(weights.shape):
