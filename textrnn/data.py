@@ -238,7 +238,8 @@ def _check_errors_arg(encoding_errors: str) -> None:
 
 
 def _not_utf8_message() -> str:
-    return "not valid UTF-8; convert the file to UTF-8 or pass encoding_errors='replace'"
+    return ("not valid UTF-8; convert the file to UTF-8, or pass encoding_errors='replace' "
+            "(--encoding-errors replace) to turn bad bytes into U+FFFD")
 
 
 def _read_chunks(path: Path) -> Iterator[bytes]:

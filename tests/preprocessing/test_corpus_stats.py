@@ -1,0 +1,116 @@
+import json
+from collections import Counter
+
+import datasets
+import numpy as np
+import pytest
+
+from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
+from textrnn.preprocessing.tokenizers import WordTokenizer
+
+DOCS = [["a", "b", "a"], ["a", "c"], ["b", "b", "d"]]
+
+
+def zipf_stats(s=1.0, num_types=1000, top=1_000_000):
+    """A CorpusStats whose counts are round(top * r^-s): exactly Zipfian up to rounding."""
+    stats = CorpusStats()
+    counts = np.round(top * np.arange(1, num_types + 1, dtype=float) ** -s).astype(int)
+    stats.term_freq = Counter({f"w{r:05d}": int(c) for r, c in enumerate(counts, 1)})
+    stats.doc_freq = Counter(dict.fromkeys(stats.term_freq, 1))
+    stats.num_docs, stats.num_tokens = 1, int(counts.sum())
+    return stats
+
+
+def test_counts_by_hand():
+    stats = CorpusStats.from_documents(DOCS)
+    assert stats.term_freq == Counter({"a": 3, "b": 3, "c": 1, "d": 1})
+    assert stats.doc_freq == Counter({"a": 2, "b": 2, "c": 1, "d": 1})
+    assert (stats.num_docs, stats.num_tokens, stats.num_types) == (3, 8, 4)
+    assert stats.ranked() == [("a", 3), ("b", 3), ("c", 1), ("d", 1)]
+
+
+def test_update_rejects_a_string():
+    with pytest.raises(ValueError, match="sequence of tokens"):
+        CorpusStats().update("a b")
+
+
+def test_merge_equals_one_pass():
+    whole = CorpusStats.from_documents(DOCS)
+    merged = CorpusStats.from_documents(DOCS[:1]).merge(CorpusStats.from_documents(DOCS[1:]))
+    assert merged.term_freq == whole.term_freq and merged.doc_freq == whole.doc_freq
+    assert (merged.num_docs, merged.num_tokens) == (whole.num_docs, whole.num_tokens)
+    assert merged.ranked() == whole.ranked()
+
+
+def test_tokenizer_and_dataset_paths_agree():
+    texts = ["The cat sat.", "the dog", "A cat, a dog!"] * 7
+    tokenizer = WordTokenizer(lowercase=True)
+    streamed = CorpusStats.from_documents(texts, tokenizer)
+    assert streamed.term_freq["the"] == 14 and streamed.doc_freq["cat"] == 14
+    dataset = datasets.Dataset.from_dict({"body": texts})
+    for num_proc in (None, 2):
+        counted = CorpusStats.from_documents(dataset, tokenizer, text_column="body",
+                                             num_proc=num_proc, batch_size=4)
+        assert counted.term_freq == streamed.term_freq
+        assert counted.doc_freq == streamed.doc_freq
+        assert (counted.num_docs, counted.num_tokens) == (21, streamed.num_tokens)
+
+
+def test_dataset_without_the_column():
+    with pytest.raises(ValueError, match="'text'.*\\['body'\\]"):
+        CorpusStats.from_documents(datasets.Dataset.from_dict({"body": ["x"]}), str.split)
+
+
+def test_coverage_and_size_for_coverage_by_hand():
+    stats = CorpusStats.from_documents([["a"] * 5 + ["b"] * 3 + ["c"] * 2])
+    assert [stats.coverage(k) for k in range(5)] == [0.0, 0.5, 0.8, 1.0, 1.0]
+    assert stats.size_for_coverage(0.5) == 1
+    assert stats.size_for_coverage(0.51) == 2
+    assert stats.size_for_coverage(0.8) == 2
+    assert stats.size_for_coverage(1.0) == 3
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="`p`"):
+            stats.size_for_coverage(bad)
+    with pytest.raises(ValueError, match="`k`"):
+        stats.coverage(-1)
+
+
+@pytest.mark.parametrize("s", [0.8, 1.0, 1.3])
+def test_zipf_fit_recovers_the_exponent(s):
+    stats = zipf_stats(s)
+    fit = stats.fit_zipf()
+    assert isinstance(fit, ZipfFit)
+    assert abs(fit.exponent - s) < 0.01
+    assert fit.r2 > 0.999
+    assert fit.min_rank == 1 and stats.term_freq[stats.ranked()[fit.max_rank - 1][0]] >= 5
+    assert abs(np.exp(fit.intercept) - 1_000_000) / 1_000_000 < 0.01
+    np.testing.assert_allclose(fit.predict([1, 10]), np.exp(fit.intercept) * np.array(
+        [1, 10.0 ** -fit.exponent]))
+
+
+def test_zipf_fit_on_a_chosen_range_and_bad_ranges():
+    stats = zipf_stats(1.1, num_types=200)
+    fit = stats.fit_zipf(min_rank=10, max_rank=100)
+    assert (fit.min_rank, fit.max_rank) == (10, 100) and abs(fit.exponent - 1.1) < 0.01
+    with pytest.raises(ValueError, match="at least two token types"):
+        stats.fit_zipf(min_rank=5, max_rank=500)
+    with pytest.raises(ValueError, match="at least two"):
+        CorpusStats.from_documents([["a"]]).fit_zipf()
+
+
+def test_zipf_coverage_matches_harmonic_numbers_and_observed():
+    stats = zipf_stats(1.0, num_types=1000)
+    expected = np.sum(1.0 / np.arange(1, 11)) / np.sum(1.0 / np.arange(1, 1001))
+    exact = ZipfFit(1.0, 0.0, 1.0, 1, 1000)
+    assert stats.zipf_coverage(10, exact) == pytest.approx(expected)
+    assert stats.zipf_coverage(10) == pytest.approx(stats.coverage(10), abs=0.01)
+    assert stats.zipf_coverage(0, exact) == 0.0 and stats.zipf_coverage(5000, exact) == 1.0
+
+
+def test_to_dict_is_json_ready_and_holds_no_tokens():
+    stats = CorpusStats.from_documents([["secret", "x"], ["x", "y", "y"]])
+    summary = json.loads(json.dumps(stats.to_dict()))
+    assert summary["num_docs"] == 2 and summary["num_types"] == 3
+    assert summary["hapax_legomena"] == 1
+    assert summary["size_for_coverage"]["0.5"] == 2
+    assert "secret" not in json.dumps(summary)
