@@ -89,6 +89,7 @@ def sample_next_token(logits, uniform, config: SamplingConfig):
     if config.top_p is not None:
         logits = _apply_top_p(logits, config.top_p)
     cdf = ops.cumsum(ops.softmax(logits, axis=-1), axis=-1)
-    # Inverse-CDF sampling: the first token whose cumulative probability exceeds u.
-    below = ops.cast(cdf < ops.expand_dims(uniform, -1) * cdf[:, -1:], "int32")
+    # Inverse-CDF sampling: the first token whose cumulative probability exceeds u (tokens
+    # of zero probability never qualify, even for u = 0).
+    below = ops.cast(cdf <= ops.expand_dims(uniform, -1) * cdf[:, -1:], "int32")
     return ops.minimum(ops.sum(below, axis=-1), logits.shape[-1] - 1)
