@@ -1,0 +1,56 @@
+"""Variational dropout for recurrent cells: one mask per sequence, reused at every step."""
+
+import keras
+from keras import ops
+
+try:
+    # `keras.layers.RNN` creates a cell's masks before its loop (so the loop itself draws no
+    # random numbers, which JAX needs) only for cells deriving from this class. It is not
+    # public API, so fall back to a plain base class if a Keras release moves it.
+    from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell as _KerasDropoutRNNCell
+except ImportError:  # pragma: no cover - depends on the installed Keras
+    _KerasDropoutRNNCell = object
+
+
+class DropoutRNNCell(_KerasDropoutRNNCell):
+    """Mixin that creates and caches the dropout masks of a recurrent cell.
+
+    A cell mixing this in has `dropout`, `recurrent_dropout` (rates in `[0, 1)`) and a
+    `seed_generator` (`keras.random.SeedGenerator`); it may set `dropout_mask_count` to draw
+    that many independent masks (one per gate). The layer running the cell asks for the masks
+    once before its loop and resets them after, so every time step of one sequence sees the
+    same mask (Gal & Ghahramani's variational dropout) and the next batch gets a fresh one.
+    """
+
+    dropout_mask_count = None
+
+    def _create_dropout_mask(self, like, rate):
+        ones = ops.ones_like(like)
+        if self.dropout_mask_count is None:
+            return keras.random.dropout(ones, rate=rate, seed=self.seed_generator)
+        return [
+            keras.random.dropout(ones, rate=rate, seed=self.seed_generator)
+            for _ in range(self.dropout_mask_count)
+        ]
+
+    def get_dropout_mask(self, step_input):
+        """Returns the cached input mask (`[batch, features]`, or a list), or `None`."""
+        if getattr(self, "_dropout_mask", None) is None and self.dropout > 0:
+            self._dropout_mask = self._create_dropout_mask(step_input, self.dropout)
+        return getattr(self, "_dropout_mask", None)
+
+    def get_recurrent_dropout_mask(self, step_state):
+        """Returns the cached recurrent mask (`[batch, units]`, or a list), or `None`."""
+        if getattr(self, "_recurrent_dropout_mask", None) is None and self.recurrent_dropout > 0:
+            self._recurrent_dropout_mask = self._create_dropout_mask(
+                step_state, self.recurrent_dropout
+            )
+        return getattr(self, "_recurrent_dropout_mask", None)
+
+    def reset_dropout_mask(self):
+        """Forgets the input mask, so the next sequence draws a new one."""
+        self._dropout_mask = None
+
+    def reset_recurrent_dropout_mask(self):
+        """Forgets the recurrent mask, so the next sequence draws a new one."""
+        self._recurrent_dropout_mask = None

@@ -1,0 +1,205 @@
+"""`GRUCell` and `GRU`: update and reset gates, no separate cell state (Cho et al. 2014)."""
+
+import keras
+from keras import ops
+
+from textrnn.layers import fast_path as fp
+from textrnn.layers.cell import RecurrentCell, get_activation
+from textrnn.layers.rnn import RNNLayer
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class GRUCell(RecurrentCell):
+    """GRU cell, weight-compatible with `keras.layers.GRUCell` (gate order z, r, h).
+
+    Args: those of `RecurrentCell`, plus
+        recurrent_activation: Activation of the gates. Default `"sigmoid"`.
+        reset_after: Apply the reset gate after the recurrent matmul (Keras' default, and
+            cuDNN's; the bias is then `[2, 3 * units]`: input and recurrent) or before it
+            (`False`, the original paper; bias `[3 * units]`). Default `True`.
+
+    Call arguments:
+        inputs: `[batch, features]`.
+        states: list holding the previous state `[batch, units]` (or that tensor).
+        training: whether dropout is active.
+
+    Returns:
+        `(output [batch, units], new_states)`.
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(GRUCell(4))
+    >>> rnn(np.zeros((2, 5, 3), "float32")).shape
+    (2, 4)
+    """
+
+    gates = 3
+
+    def __init__(self, units, recurrent_activation="sigmoid", reset_after=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = get_activation(recurrent_activation, "recurrent_activation")
+        self.reset_after = reset_after
+        # As in Keras: with recurrent dropout each gate gets its own input and state mask.
+        if self.recurrent_dropout:
+            self.dropout_mask_count = 3
+
+    def bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def input_bias(self):
+        if self.bias is None or not self.reset_after:
+            return self.bias
+        return self.bias[0]
+
+    def recurrent_bias(self):
+        return self.bias[1] if self.bias is not None and self.reset_after else None
+
+    def call(self, inputs, states, training=False):
+        nested = isinstance(states, (list, tuple))
+        h_prev = states[0] if nested else states
+        x_z, x_r, x_h = self._gate_inputs(inputs, self.get_dropout_mask(inputs), training)
+        h_z, h_r, h_h = self._gate_inputs(
+            h_prev, self.get_recurrent_dropout_mask(h_prev), training
+        )
+        k_z, k_r, k_h = ops.split(self.kernel, 3, axis=1)
+        r_z, r_r, r_h = ops.split(self.recurrent_kernel, 3, axis=1)
+        input_bias, recurrent_bias = self.input_bias(), self.recurrent_bias()
+        b_z, b_r, b_h = ops.split(input_bias, 3) if input_bias is not None else [0.0] * 3
+        c_z, c_r, c_h = ops.split(recurrent_bias, 3) if recurrent_bias is not None else [0.0] * 3
+        z = self.recurrent_activation(
+            ops.matmul(x_z, k_z) + b_z + ops.matmul(h_z, r_z) + c_z
+        )
+        r = self.recurrent_activation(
+            ops.matmul(x_r, k_r) + b_r + ops.matmul(h_r, r_r) + c_r
+        )
+        if self.reset_after:
+            recurrent_h = r * (ops.matmul(h_h, r_h) + c_h)
+        else:
+            recurrent_h = ops.matmul(r * h_h, r_h)
+        candidate = self.activation(ops.matmul(x_h, k_h) + b_h + recurrent_h)
+        h = z * h_prev + (1.0 - z) * candidate
+        return h, [h] if nested else h
+
+    def _gate_inputs(self, tensor, mask, training):
+        """The tensor seen by each of the 3 gates after (per-gate or shared) dropout."""
+        if not training or mask is None:
+            return [tensor] * 3
+        return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 3
+
+    def fast_sequence(self, inputs, states, mask, training=False):
+        if (
+            not self.reset_after
+            or not self.uses_default_activations()
+            or (training and self.recurrent_dropout)
+        ):
+            raise NotImplementedError
+        projected = self.projected_inputs(inputs, training)
+        recurrent_bias = self.recurrent_bias()
+        if recurrent_bias is None:
+            recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
+        outputs = _gru_recurrence(
+            projected,
+            ops.copy(self.recurrent_kernel),
+            ops.copy(recurrent_bias),
+            states[0],
+            *fp.mask_arguments(mask, projected),
+        )
+        return outputs, [outputs[-1]]
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "reset_after": self.reset_after,
+        }
+        return {**super().get_config(), **config}
+
+
+@ops.custom_gradient
+def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
+    """Runs the `reset_after` GRU over `projected [T, B, 3U]`; returns h for all steps."""
+    mask = mask[0] if mask else None
+    units = h0.shape[-1]
+
+    def step(carry, step_inputs):
+        # The carry also holds z, r, the candidate and the recurrent candidate term.
+        x_t, mask_t = fp.unpack_step(step_inputs, mask is not None)
+        h = carry[:, :units]
+        recurrent = ops.matmul(h, kernel) + recurrent_bias
+        gates = ops.sigmoid(x_t[:, : 2 * units] + recurrent[:, : 2 * units])
+        z, r = gates[:, :units], gates[:, units:]
+        recurrent_h = recurrent[:, 2 * units :]
+        candidate = ops.tanh(x_t[:, 2 * units :] + r * recurrent_h)
+        h_new = candidate + z * (h - candidate)
+        new = ops.concatenate([h_new, z, r, candidate, recurrent_h], axis=-1)
+        new = fp.keep_where_masked(mask_t, new, carry)
+        return new, new
+
+    carry0 = ops.concatenate([h0, ops.zeros_like(projected[0]), ops.zeros_like(h0)], axis=-1)
+    _, carries = ops.scan(step, carry0, fp.with_mask(projected, mask))
+    hs = carries[..., :units]
+
+    def grad(*upstream):
+        d_hs = fp.upstream_gradients(upstream)[0]
+        z, r, candidate, recurrent_h = (
+            carries[..., k * units : (k + 1) * units] for k in range(1, 5)
+        )
+        h_prev = fp.previous_steps(h0, hs)
+        d_candidate = (1.0 - z) * (1.0 - candidate * candidate)
+        # d loss / d (h_prev @ kernel + recurrent_bias) = dh * coefficients.
+        coefficients = ops.concatenate(
+            [
+                (h_prev - candidate) * z * (1.0 - z),
+                d_candidate * recurrent_h * r * (1.0 - r),
+                d_candidate * r,
+            ],
+            axis=-1,
+        )
+        kernel_t = ops.transpose(kernel)
+
+        def back_step(d_h_next, step_inputs):
+            (d_out, coefficients_t, z_t), mask_t = fp.unpack_step(step_inputs, mask is not None)
+            d_h, passed = fp.split_masked(mask_t, d_out + d_h_next)
+            d_recurrent = ops.tile(d_h, (1, 3)) * coefficients_t
+            d_prev = ops.matmul(d_recurrent, kernel_t) + d_h * z_t
+            return fp.add_passed(d_prev, passed), d_h
+
+        d_h0, d_h = ops.scan(
+            back_step,
+            ops.zeros_like(h0),
+            fp.with_mask((d_hs, coefficients, z), mask),
+            reverse=True,
+        )
+        d_recurrent = ops.tile(d_h, (1, 1, 3)) * coefficients
+        d_projected = ops.concatenate(
+            [d_recurrent[..., : 2 * units], d_h * d_candidate], axis=-1
+        )
+        d_kernel = fp.sum_over_steps(h_prev, d_recurrent)
+        d_bias = ops.sum(d_recurrent, axis=(0, 1))
+        extra = () if mask is None else (ops.zeros_like(mask),)
+        return (d_projected, d_kernel, d_bias, d_h0, *extra)
+
+    return hs, grad
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class GRU(RNNLayer):
+    """GRU over a sequence, weight-compatible with `keras.layers.GRU`.
+
+    Takes the arguments of `GRUCell` and of `RNNLayer` (`return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, ...).
+
+    Call arguments: `sequences [batch, timesteps, features]`, `initial_state`, `mask`,
+    `training` (see `RNNLayer`).
+
+    Returns:
+        `[batch, units]` (or `[batch, timesteps, units]` with `return_sequences`), followed
+        by the final state `[batch, units]` with `return_state`.
+
+    Example:
+
+    >>> GRU(4)(np.zeros((2, 5, 3), "float32")).shape
+    (2, 4)
+    """
+
+    cell_class = GRUCell
+    cell_name = "gru_cell"

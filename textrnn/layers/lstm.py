@@ -1,0 +1,191 @@
+"""`LSTMCell` and `LSTM`: input, forget and output gates and a cell state (Hochreiter 1997)."""
+
+import keras
+from keras import ops
+
+from textrnn.layers import fast_path as fp
+from textrnn.layers.cell import RecurrentCell, get_activation
+from textrnn.layers.rnn import RNNLayer
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class LSTMCell(RecurrentCell):
+    """LSTM cell, weight-compatible with `keras.layers.LSTMCell` (gate order i, f, c, o).
+
+    Args: those of `RecurrentCell`, plus
+        recurrent_activation: Activation of the gates. Default `"sigmoid"`.
+        unit_forget_bias: Start the forget gate's bias at 1 (with `bias_initializer` for the
+            rest). Default `True`.
+
+    Call arguments:
+        inputs: `[batch, features]`.
+        states: `[h, c]`, each `[batch, units]`.
+        training: whether dropout is active.
+
+    Returns:
+        `(h [batch, units], [h, c])`.
+
+    Example:
+
+    >>> rnn = keras.layers.RNN(LSTMCell(4))
+    >>> rnn(np.zeros((2, 5, 3), "float32")).shape
+    (2, 4)
+    """
+
+    gates = 4
+
+    def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = get_activation(recurrent_activation, "recurrent_activation")
+        self.unit_forget_bias = unit_forget_bias
+        # As in Keras: with recurrent dropout each gate gets its own input and state mask.
+        if self.recurrent_dropout:
+            self.dropout_mask_count = 4
+        self.state_size = [units, units]
+
+    def bias_weight_initializer(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        units, base = self.units, self.bias_initializer
+
+        def initializer(shape, dtype=None):
+            return ops.concatenate(
+                [base((units,), dtype), ops.ones((units,), dtype), base((2 * units,), dtype)]
+            )
+
+        return initializer
+
+    def call(self, inputs, states, training=False):
+        h_prev, c_prev = states[0], states[1]
+        x_parts = self._gate_inputs(inputs, self.get_dropout_mask(inputs), training)
+        h_parts = self._gate_inputs(h_prev, self.get_recurrent_dropout_mask(h_prev), training)
+        kernels = ops.split(self.kernel, 4, axis=1)
+        recurrent = ops.split(self.recurrent_kernel, 4, axis=1)
+        biases = ops.split(self.bias, 4) if self.bias is not None else [0.0] * 4
+        i, f, g, o = (
+            ops.matmul(x, k) + ops.matmul(h, r) + b
+            for x, k, h, r, b in zip(x_parts, kernels, h_parts, recurrent, biases)
+        )
+        act, rec_act = self.activation, self.recurrent_activation
+        c = rec_act(f) * c_prev + rec_act(i) * act(g)
+        h = rec_act(o) * act(c)
+        return h, [h, c]
+
+    def _gate_inputs(self, tensor, mask, training):
+        """The tensor seen by each of the 4 gates after (per-gate or shared) dropout."""
+        if not training or mask is None:
+            return [tensor] * 4
+        return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 4
+
+    def fast_sequence(self, inputs, states, mask, training=False):
+        if not self.uses_default_activations() or (training and self.recurrent_dropout):
+            raise NotImplementedError
+        projected = self.projected_inputs(inputs, training)
+        outputs, c_last = _lstm_recurrence(
+            projected,
+            ops.copy(self.recurrent_kernel),
+            states[0],
+            states[1],
+            *fp.mask_arguments(mask, projected),
+        )
+        return outputs, [outputs[-1], c_last]
+
+    def get_config(self):
+        config = {
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "unit_forget_bias": self.unit_forget_bias,
+        }
+        return {**super().get_config(), **config}
+
+
+@ops.custom_gradient
+def _lstm_recurrence(projected, kernel, h0, c0, *mask):
+    """Runs the LSTM over `projected [T, B, 4U]`; returns `(h for all steps, last c)`."""
+    mask = mask[0] if mask else None
+    units = h0.shape[-1]
+
+    def step(carry, step_inputs):
+        # The carry also holds the gates, so the backward pass need not recompute them.
+        z_t, mask_t = fp.unpack_step(step_inputs, mask is not None)
+        h, c = carry[:, :units], carry[:, units : 2 * units]
+        z = z_t + ops.matmul(h, kernel)
+        i = ops.sigmoid(z[:, :units])
+        f = ops.sigmoid(z[:, units : 2 * units])
+        g = ops.tanh(z[:, 2 * units : 3 * units])
+        o = ops.sigmoid(z[:, 3 * units :])
+        c_new = f * c + i * g
+        new = ops.concatenate([o * ops.tanh(c_new), c_new, i, f, g, o], axis=-1)
+        new = fp.keep_where_masked(mask_t, new, carry)
+        return new, new
+
+    carry0 = ops.concatenate([h0, c0, ops.zeros_like(projected[0])], axis=-1)
+    _, carries = ops.scan(step, carry0, fp.with_mask(projected, mask))
+    hs, cs = carries[..., :units], carries[..., units : 2 * units]
+
+    def grad(*upstream):
+        d_hs, d_c_last = fp.upstream_gradients(upstream)
+        i, f, g, o = (carries[..., k * units : (k + 1) * units] for k in range(2, 6))
+        tanh_c = ops.tanh(cs)
+        # d loss / d z = dc * c_coefficients (for i, f, g) and dh * o_coefficient (for o).
+        c_coefficients = ops.concatenate(
+            [g * i * (1.0 - i), fp.previous_steps(c0, cs) * f * (1.0 - f), i * (1.0 - g * g)],
+            axis=-1,
+        )
+        o_coefficient = tanh_c * o * (1.0 - o)
+        h_to_c = o * (1.0 - tanh_c * tanh_c)
+        kernel_t = ops.transpose(kernel)
+
+        def back_step(carry, step_inputs):
+            (d_out, h_to_c_t, c_coef_t, o_coef_t, f_t), mask_t = fp.unpack_step(
+                step_inputs, mask is not None
+            )
+            d_h, h_passed = fp.split_masked(mask_t, d_out + carry[:, :units])
+            d_c, c_passed = fp.split_masked(mask_t, carry[:, units:])
+            d_c = d_c + d_h * h_to_c_t
+            d_z = ops.concatenate([ops.tile(d_c, (1, 3)) * c_coef_t, d_h * o_coef_t], axis=-1)
+            new = ops.concatenate(
+                [
+                    fp.add_passed(ops.matmul(d_z, kernel_t), h_passed),
+                    fp.add_passed(d_c * f_t, c_passed),
+                ],
+                axis=-1,
+            )
+            return new, ops.concatenate([d_h, d_c], axis=-1)
+
+        carry0 = ops.concatenate([ops.zeros_like(h0), d_c_last], axis=-1)
+        step_inputs = (d_hs, h_to_c, c_coefficients, o_coefficient, f)
+        d_first, d_hc = ops.scan(
+            back_step, carry0, fp.with_mask(step_inputs, mask), reverse=True
+        )
+        d_h, d_c = d_hc[..., :units], d_hc[..., units:]
+        d_z = ops.concatenate([ops.tile(d_c, (1, 1, 3)) * c_coefficients, d_h * o_coefficient], -1)
+        d_kernel = fp.sum_over_steps(fp.previous_steps(h0, hs), d_z)
+        extra = () if mask is None else (ops.zeros_like(mask),)
+        return (d_z, d_kernel, d_first[:, :units], d_first[:, units:], *extra)
+
+    return (hs, cs[-1]), grad
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class LSTM(RNNLayer):
+    """LSTM over a sequence, weight-compatible with `keras.layers.LSTM`.
+
+    Takes the arguments of `LSTMCell` and of `RNNLayer` (`return_sequences`,
+    `return_state`, `go_backwards`, `stateful`, ...).
+
+    Call arguments: `sequences [batch, timesteps, features]`, `initial_state` (`[h, c]`),
+    `mask`, `training` (see `RNNLayer`).
+
+    Returns:
+        `[batch, units]` (or `[batch, timesteps, units]` with `return_sequences`), followed
+        by the final `h` and `c` (each `[batch, units]`) with `return_state`.
+
+    Example:
+
+    >>> output, h, c = LSTM(4, return_state=True)(np.zeros((2, 5, 3), "float32"))
+    >>> output.shape, c.shape
+    ((2, 4), (2, 4))
+    """
+
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"
