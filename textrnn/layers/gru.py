@@ -58,20 +58,14 @@ class GRUCell(RecurrentCell):
         nested = isinstance(states, (list, tuple))
         h_prev = states[0] if nested else states
         x_z, x_r, x_h = self._gate_inputs(inputs, self.get_dropout_mask(inputs), training)
-        h_z, h_r, h_h = self._gate_inputs(
-            h_prev, self.get_recurrent_dropout_mask(h_prev), training
-        )
+        h_z, h_r, h_h = self._gate_inputs(h_prev, self.get_recurrent_dropout_mask(h_prev), training)
         k_z, k_r, k_h = ops.split(self.kernel, 3, axis=1)
         r_z, r_r, r_h = ops.split(self.recurrent_kernel, 3, axis=1)
         input_bias, recurrent_bias = self.input_bias(), self.recurrent_bias()
         b_z, b_r, b_h = ops.split(input_bias, 3) if input_bias is not None else [0.0] * 3
         c_z, c_r, c_h = ops.split(recurrent_bias, 3) if recurrent_bias is not None else [0.0] * 3
-        z = self.recurrent_activation(
-            ops.matmul(x_z, k_z) + b_z + ops.matmul(h_z, r_z) + c_z
-        )
-        r = self.recurrent_activation(
-            ops.matmul(x_r, k_r) + b_r + ops.matmul(h_r, r_r) + c_r
-        )
+        z = self.recurrent_activation(ops.matmul(x_z, k_z) + b_z + ops.matmul(h_z, r_z) + c_z)
+        r = self.recurrent_activation(ops.matmul(x_r, k_r) + b_r + ops.matmul(h_r, r_r) + c_r)
         if self.reset_after:
             recurrent_h = r * (ops.matmul(h_h, r_h) + c_h)
         else:
@@ -170,9 +164,7 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
             reverse=True,
         )
         d_recurrent = ops.tile(d_h, (1, 1, 3)) * coefficients
-        d_projected = ops.concatenate(
-            [d_recurrent[..., : 2 * units], d_h * d_candidate], axis=-1
-        )
+        d_projected = ops.concatenate([d_recurrent[..., : 2 * units], d_h * d_candidate], axis=-1)
         d_kernel = fp.sum_over_steps(h_prev, d_recurrent)
         d_bias = ops.sum(d_recurrent, axis=(0, 1))
         extra = () if mask is None else (ops.zeros_like(mask),)

@@ -64,7 +64,7 @@ class LSTMCell(RecurrentCell):
         biases = ops.split(self.bias, 4) if self.bias is not None else [0.0] * 4
         i, f, g, o = (
             ops.matmul(x, k) + ops.matmul(h, r) + b
-            for x, k, h, r, b in zip(x_parts, kernels, h_parts, recurrent, biases)
+            for x, k, h, r, b in zip(x_parts, kernels, h_parts, recurrent, biases, strict=True)
         )
         act, rec_act = self.activation, self.recurrent_activation
         c = rec_act(f) * c_prev + rec_act(i) * act(g)
@@ -154,9 +154,7 @@ def _lstm_recurrence(projected, kernel, h0, c0, *mask):
 
         carry0 = ops.concatenate([ops.zeros_like(h0), d_c_last], axis=-1)
         step_inputs = (d_hs, h_to_c, c_coefficients, o_coefficient, f)
-        d_first, d_hc = ops.scan(
-            back_step, carry0, fp.with_mask(step_inputs, mask), reverse=True
-        )
+        d_first, d_hc = ops.scan(back_step, carry0, fp.with_mask(step_inputs, mask), reverse=True)
         d_h, d_c = d_hc[..., :units], d_hc[..., units:]
         d_z = ops.concatenate([ops.tile(d_c, (1, 1, 3)) * c_coefficients, d_h * o_coefficient], -1)
         d_kernel = fp.sum_over_steps(fp.previous_steps(h0, hs), d_z)

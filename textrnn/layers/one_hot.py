@@ -26,8 +26,10 @@ class OneHot(keras.layers.Layer):
     def __init__(self, num_tokens: int, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(num_tokens, int) or num_tokens < 1:
-            raise ValueError(f"Received an invalid value for argument `num_tokens`, expected a "
-                             f"positive integer, got {num_tokens!r}.")
+            raise ValueError(
+                f"Received an invalid value for argument `num_tokens`, expected a "
+                f"positive integer, got {num_tokens!r}."
+            )
         self.num_tokens = num_tokens
 
     def call(self, inputs):

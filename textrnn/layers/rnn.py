@@ -9,6 +9,7 @@ cannot carry a list).
 """
 
 import inspect
+from itertools import pairwise
 
 import keras
 from keras import ops
@@ -161,8 +162,9 @@ class RNNLayer(keras.layers.Layer):
         mismatch = len(states) != len(expected) or any(
             len(shape) != 2
             or shape[1] != want[1]
-            or None not in (shape[0], want[0]) and shape[0] != want[0]
-            for shape, want in zip(shapes, expected)
+            or None not in (shape[0], want[0])
+            and shape[0] != want[0]
+            for shape, want in zip(shapes, expected, strict=False)
         )
         if mismatch:
             raise ValueError(
@@ -194,7 +196,7 @@ class RNNLayer(keras.layers.Layer):
             self.cell.reset_dropout_mask()
             self.cell.reset_recurrent_dropout_mask()
         if self.stateful:
-            for variable, state in zip(self.states, states):
+            for variable, state in zip(self.states, states, strict=True):
                 variable.assign(state)
         if mask is not None and self.zero_output_for_mask:
             outputs = outputs * mask
@@ -217,7 +219,7 @@ class RNNLayer(keras.layers.Layer):
 
         def step(carry, step_inputs):
             x_t, mask_t = step_inputs if mask is not None else (step_inputs, None)
-            previous = [carry[:, start:end] for start, end in zip(edges, edges[1:])]
+            previous = [carry[:, start:end] for start, end in pairwise(edges)]
             _, new_states = self.cell(x_t, previous, training=training)
             new_states = new_states if isinstance(new_states, (list, tuple)) else [new_states]
             new_carry = ops.concatenate(list(new_states), axis=-1)
@@ -227,7 +229,7 @@ class RNNLayer(keras.layers.Layer):
 
         step_inputs = inputs if mask is None else (inputs, mask)
         final, carries = ops.scan(step, ops.concatenate(states, axis=-1), step_inputs)
-        final_states = [final[:, start:end] for start, end in zip(edges, edges[1:])]
+        final_states = [final[:, start:end] for start, end in pairwise(edges)]
         return carries[..., : self.cell.output_size], final_states
 
     # === State ===

@@ -48,9 +48,9 @@ class SimpleRNNCell(RecurrentCell):
         if not self.uses_default_activations() or (training and self.recurrent_dropout):
             raise NotImplementedError
         projected = self.projected_inputs(inputs, training)
-        outputs = _tanh_recurrence(
-            projected, ops.copy(self.recurrent_kernel), states[0], *fp.mask_arguments(mask, projected)
-        )
+        kernel = ops.copy(self.recurrent_kernel)
+        mask_arguments = fp.mask_arguments(mask, projected)
+        outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
         return outputs, [outputs[-1]]
 
 
