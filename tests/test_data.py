@@ -1,0 +1,136 @@
+import gzip
+
+import datasets
+import pytest
+
+from textrnn import data
+from textrnn import datasets as shipped
+from textrnn.errors import InputError
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Keep `datasets`' Arrow cache inside the test's folder."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf_cache"))
+
+
+def write(path, content: bytes):
+    if path.suffix == ".gz":
+        content = gzip.compress(content)
+    path.write_bytes(content)
+    return path
+
+
+def test_read_text_plain_and_gzip(tmp_path):
+    for name in ("a.txt", "a.txt.gz"):
+        path = write(tmp_path / name, "héllo\nworld\n".encode())
+        assert data.read_text(path) == "héllo\nworld\n"
+
+
+@pytest.mark.parametrize("name", ["bad.txt", "bad.txt.gz"])
+def test_read_text_names_line_and_byte_of_bad_utf8(tmp_path, name):
+    path = write(tmp_path / name, b"ok line\nstill \xc3\xa9 ok\nbad \xff here\n")
+    with pytest.raises(InputError) as caught:
+        data.read_text(path)
+    assert (caught.value.line, caught.value.offset) == (3, 24)
+    assert str(caught.value).startswith(f"{path}:3 (byte 24): not valid UTF-8")
+    assert data.read_text(path, encoding_errors="replace").endswith("bad \ufffd here\n")
+
+
+def test_empty_missing_and_directory(tmp_path):
+    empty = write(tmp_path / "empty.txt", b"")
+    blank = write(tmp_path / "blank.txt", b"\n  \n")
+    for path in (empty, blank):
+        with pytest.raises(InputError, match=f"{path}: file is empty"):
+            data.read_text(path)
+    with pytest.raises(InputError, match="missing.txt: file not found"):
+        data.read_text(tmp_path / "missing.txt")
+    with pytest.raises(InputError, match="is a directory"):
+        data.read_text(tmp_path)
+    fake_gzip = tmp_path / "fake.txt.gz"
+    fake_gzip.write_bytes(b"plain text")
+    with pytest.raises(InputError, match="fake.txt.gz: not a valid gzip file"):
+        data.read_text(fake_gzip)
+    with pytest.raises(ValueError, match="encoding_errors"):
+        data.read_text(empty, encoding_errors="ignore")
+
+
+def test_chunked_scan_finds_position_across_chunk_borders(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "_CHUNK_BYTES", 4)
+    # "é" (2 bytes) straddles the first chunk border; the bad byte is at offset 10 on line 3.
+    path = write(tmp_path / "a.txt", b"abc\xc3\xa9\nx\ny\xfe\n")
+    assert not data.check_utf8(path)
+    error = data.locate_bad_utf8(path)
+    assert (error.line, error.offset) == (3, 9)
+    assert data.check_utf8(write(tmp_path / "b.txt", "abcé\nxyzé\n".encode()))
+
+
+def test_load_documents_from_text_skips_blank_lines(tmp_path):
+    path = write(tmp_path / "c.txt.gz", b"first doc\n\n  \nsecond doc\n")
+    docs = data.load_documents(path)
+    assert docs.column_names == ["text"] and docs["text"] == ["first doc", "second doc"]
+
+
+def test_load_documents_from_tables(tmp_path):
+    csv_path = write(tmp_path / "c.csv", b'label,body\nx,"hello, world"\ny,007\n')
+    assert data.load_documents(csv_path, "body")["text"] == ["hello, world", "007"]
+    tsv_path = write(tmp_path / "c.tsv", b'ham\tsay "hi\nspam\tNA\n')
+    assert data.load_documents(tsv_path, "1")["text"] == ['say "hi', "NA"]
+    jsonl_path = write(tmp_path / "c.jsonl", b'{"text": "a", "n": 1}\n{"text": "b"}\n')
+    assert data.load_documents(jsonl_path)["text"] == ["a", "b"]
+
+
+def test_missing_column_lists_the_available_ones(tmp_path):
+    path = write(tmp_path / "c.csv", b"label,body\nx,y\n")
+    with pytest.raises(InputError, match=r"c.csv: missing column 'text'; available columns: "
+                                         r"\['label', 'body'\]"):
+        data.load_documents(path)
+
+
+def test_bad_utf8_in_a_table_and_replace(tmp_path):
+    path = write(tmp_path / "c.jsonl", b'{"text": "fine"}\n{"text": "caf\xe9"}\n')
+    with pytest.raises(InputError, match=r"c.jsonl:2 \(byte 30\): not valid UTF-8"):
+        data.load_documents(path)
+    assert data.load_documents(path, encoding_errors="replace")["text"] == ["fine", "caf\ufffd"]
+
+
+def test_unsupported_suffix_and_missing_local_file(tmp_path):
+    with pytest.raises(InputError, match="unsupported file type '.docx'"):
+        data.load_documents(write(tmp_path / "a.docx", b"x"))
+    with pytest.raises(InputError, match="nothere.tsv: file not found"):
+        data.load_table(tmp_path / "nothere.tsv", ["0"])
+    with pytest.raises(InputError, match="use `load_documents`"):
+        data.load_table(write(tmp_path / "a.txt", b"x\n"), ["0"])
+
+
+def test_load_table_headerless_shipped_data():
+    pairs = data.load_table(shipped.path("eng_fra_tatoeba_5k"), ["0", "1"])
+    assert pairs.column_names == ["0", "1"] and len(pairs) == 5000
+    assert pairs[0] == {"0": "Go.", "1": "Va !"}
+    named = data.load_table(shipped.path("sms_spam"), ["text", "label"],
+                            column_names=["label", "text"])
+    assert named.column_names == ["text", "label"] and named[0]["label"] == "ham"
+    assert set(named["label"]) == {"ham", "spam"} and len(named) == 5574
+
+
+def test_hub_names_go_to_load_dataset(monkeypatch):
+    calls = []
+
+    def fake_load_dataset(name, split, cache_dir):
+        calls.append((name, split))
+        return datasets.Dataset.from_dict({"sentence": ["hub text"], "label": [0]})
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    docs = data.load_documents("someone/corpus", text_column="sentence", split="validation")
+    assert docs["text"] == ["hub text"] and calls == [("someone/corpus", "validation")]
+    with pytest.raises(InputError, match="missing column 'text'.*'sentence', 'label'"):
+        data.load_documents("someone/corpus")
+
+
+def test_hub_failure_is_one_input_error(monkeypatch):
+    def offline(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(datasets, "load_dataset", offline)
+    with pytest.raises(InputError, match="someone/corpus: not a local file.*no network"):
+        data.load_documents("someone/corpus")
