@@ -20,6 +20,8 @@ STRATEGIES = ("auto", "default", "mirrored", "multiworker")
 class SingleDevice:
     """No distribution (used where the backend has no strategy object)."""
 
+    num_replicas_in_sync = 1
+
     def scope(self):
         return contextlib.nullcontext()
 
