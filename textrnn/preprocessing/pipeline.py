@@ -106,13 +106,17 @@ def preprocess(
     out_dir = Path(out_dir)
     if not inputs:
         raise ValueError("Received no inputs; pass at least one file or dataset name.")
+    # A given vocabulary is read first, so that a bad file fails before any long work.
+    vocab = Vocabulary.load(options.vocab) if options.vocab is not None else None
     corpus = load_corpus(inputs, options)
     log(f"read {len(corpus):,} documents from {len(inputs)} input(s)")
     tokenizer = build_tokenizer(corpus, out_dir, options)
     stats = CorpusStats.from_documents(corpus, tokenizer, num_proc=options.num_proc,
                                        batch_size=options.batch_size)
     log(f"counted {stats.num_tokens:,} tokens of {stats.num_types:,} types")
-    vocab, selection = build_vocabulary(stats, options)
+    selection = None
+    if vocab is None:
+        vocab, selection = build_vocabulary(stats, options)
     encoded = encode_corpus(corpus, tokenizer, vocab, options)
     encoded.save_to_disk(str(out_dir / "encoded"))
     vocab.save(out_dir / "vocab.json")
@@ -159,10 +163,8 @@ def build_tokenizer(corpus, out_dir: Path, options: PreprocessOptions) -> Tokeni
 
 def build_vocabulary(
     stats: CorpusStats, options: PreprocessOptions
-) -> tuple[Vocabulary, Selection | None]:
-    """Select features and build the `Vocabulary` (or load `options.vocab` as it is)."""
-    if options.vocab is not None:
-        return Vocabulary.load(options.vocab), None
+) -> tuple[Vocabulary, Selection]:
+    """Select features with the options' cuts and build the `Vocabulary`."""
     stopwords = get_stopwords(options.stopwords, stats=stats)
     selection = options.selector(stopwords).select(stats)
     specials = {"<pad>", "<unk>"}

@@ -1,0 +1,135 @@
+import gzip
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import datasets
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "data_scripts" / "preprocess.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("preprocess_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+preprocess_script = load_script()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf_cache"))
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("the cat sat\nthe dog ran\na cat ran\n", encoding="utf-8")
+    return path
+
+
+PROGRESS = re.compile(r"\d+ examples|\d+%\|")
+
+
+def run_main(argv, capsys):
+    """Run the script's main; returns the exit code and the stderr lines that are not
+    `datasets` progress bars."""
+    code = preprocess_script.main([str(a) for a in argv])
+    lines = capsys.readouterr().err.replace("\r", "\n").splitlines()
+    return code, [line for line in lines if line.strip() and not PROGRESS.search(line)]
+
+
+def test_main_writes_all_outputs(tmp_path, corpus, capsys):
+    out = tmp_path / "out"
+    code, _ = run_main([corpus, "--out", out, "--min-df", "2", "--lowercase"], capsys)
+    assert code == 0
+    assert {p.name for p in out.iterdir()} >= {"vocab.json", "stats.json", "zipf.png",
+                                               "encoded"}
+    stats = json.loads((out / "stats.json").read_text())
+    for key in ("num_docs", "num_tokens", "num_types", "vocab_size", "coverage",
+                "zipf_exponent", "zipf_r2", "removed_counts"):
+        assert key in stats
+    # kept: the, cat, ran (DF 2); removed by min_df: sat, dog, a
+    assert stats["vocab_size"] == 5 and stats["removed_counts"]["min_df"] == 3
+    assert stats["coverage"] == pytest.approx(6 / 9)
+    ids = datasets.load_from_disk(str(out / "encoded"))["ids"]
+    assert len(ids) == 3 and all(len(row) == 3 for row in ids)
+
+
+def test_tsv_input_with_text_column(tmp_path, capsys):
+    path = tmp_path / "sms.tsv.gz"
+    path.write_bytes(gzip.compress(b"ham\thello there\nspam\twin cash now\n"))
+    code, _ = run_main([path, "--text-column", "1", "--out", tmp_path / "o"], capsys)
+    assert code == 0
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["num_tokens"] == 5
+
+
+def bad_inputs(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b"fine\ncaf\xe9 au lait\n")
+    table = tmp_path / "table.csv"
+    table.write_text("label,body\nx,y\n", encoding="utf-8")
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text('{"format": "textrnn.vocabulary", ', encoding="utf-8")
+    future = tmp_path / "future.json"
+    future.write_text('{"format": "textrnn.vocabulary", "version": 99}', encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("a b\n", encoding="utf-8")
+    return [
+        ([empty], "empty.txt: file is empty"),
+        ([latin1], "latin1.txt:2 (byte 8): not valid UTF-8"),
+        ([table, "--text-column", "text"], "table.csv: missing column 'text'; available "
+                                           "columns: ['label', 'body']"),
+        ([tmp_path / "missing.txt"], "missing.txt: file not found"),
+        ([tmp_path / "missing.model"], "missing.model: not a local file"),
+        ([good, "--vocab", malformed], "malformed.json:1: malformed JSON"),
+        ([good, "--vocab", future], "future.json"),
+        ([good, "--min-df", "5", "--max-df", "9"], "After pruning, no terms remain"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, case):
+    args, expected = bad_inputs(tmp_path)[case]
+    code, lines = run_main([*args, "--out", tmp_path / "out"], capsys)
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("preprocess.py: error: ") and expected in lines[0]
+    assert "Traceback" not in lines[0]
+
+
+def test_encoding_errors_replace_pushes_through(tmp_path, capsys):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"fine\ncaf\xe9 au lait\n")
+    code, _ = run_main([path, "--encoding-errors", "replace", "--out", tmp_path / "o"], capsys)
+    assert code == 0
+    vocab = json.loads((tmp_path / "o" / "vocab.json").read_text(encoding="utf-8"))
+    assert "\ufffd" in vocab["tokens"]
+
+
+def test_bad_flag_values_exit_2_via_argparse(tmp_path, corpus, capsys):
+    with pytest.raises(SystemExit) as exited:
+        preprocess_script.main([str(corpus), "--out", str(tmp_path), "--min-df", "many"])
+    assert exited.value.code == 2
+    assert "--min-df" in capsys.readouterr().err
+
+
+def test_script_runs_as_a_subprocess(tmp_path, corpus):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\n")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(corpus), str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"preprocess.py: error: {bad}:1 (byte 0): not valid UTF-8")
+    assert "Traceback" not in result.stderr

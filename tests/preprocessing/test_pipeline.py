@@ -1,0 +1,133 @@
+import json
+
+import datasets
+import numpy as np
+import pytest
+
+from textrnn.preprocessing.corpus_stats import CorpusStats
+from textrnn.preprocessing.pipeline import PreprocessOptions, preprocess
+from textrnn.preprocessing.tokenizers import CharTokenizer, WordTokenizer
+from textrnn.preprocessing.vocabulary import Vocabulary
+from textrnn.preprocessing.zipf_plot import plot_zipf
+
+WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "far", "away", "quick", "fox"]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf_cache"))
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    weights = 1.0 / np.arange(1, len(WORDS) + 1)
+    lines = [" ".join(rng.choice(WORDS, size=8, p=weights / weights.sum())) for _ in range(60)]
+    lines[3] = "The Cat SAT"
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    return path, lines
+
+
+def run(tmp_path, inputs, name="out", **options):
+    out = tmp_path / name
+    summary = preprocess([str(p) for p in inputs], out, PreprocessOptions(**options),
+                         log=lambda line: None)
+    return out, summary
+
+
+def test_word_level_outputs_are_consistent(tmp_path, corpus):
+    path, lines = corpus
+    out, summary = run(tmp_path, [path], min_df=3)
+    stats = CorpusStats.from_documents(lines, WordTokenizer())
+    vocab = Vocabulary.load(out / "vocab.json")
+    kept = [t for t, _ in stats.ranked() if stats.doc_freq[t] >= 3]
+    assert vocab.tokens[2:] == kept
+    on_disk = json.loads((out / "stats.json").read_text())
+    assert on_disk == json.loads(json.dumps(summary))
+    assert on_disk["num_docs"] == 60 and on_disk["num_tokens"] == stats.num_tokens
+    assert on_disk["num_types"] == stats.num_types and on_disk["vocab_size"] == len(vocab)
+    assert on_disk["removed_counts"]["min_df"] == stats.num_types - len(kept)
+    assert on_disk["zipf_exponent"] > 0 and 0 < on_disk["zipf_r2"] <= 1
+    encoded = datasets.load_from_disk(str(out / "encoded"))
+    assert encoded.column_names == ["ids"] and len(encoded) == 60
+    unknown = 0
+    for ids, line in zip(encoded["ids"], lines, strict=True):
+        tokens = WordTokenizer().tokenize(line)
+        assert vocab.decode(ids) == [t if t in vocab else "<unk>" for t in tokens]
+        unknown += ids.count(vocab.unk_id)
+    assert on_disk["coverage"] == pytest.approx(1 - unknown / stats.num_tokens)
+    assert (out / "zipf.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cuts_stopwords_and_lowercase(tmp_path, corpus):
+    path, _ = corpus
+    _, summary = run(tmp_path, [path], lowercase=True, stopwords="en", top_k=3)
+    vocab = Vocabulary.load(tmp_path / "out" / "vocab.json")
+    assert len(vocab) == 5 and "the" not in vocab and "The" not in vocab
+    assert summary["removed_counts"]["stopwords"] >= 2  # the, a, on ...
+    assert summary["removed_counts"]["top_k"] > 0
+    _, summary = run(tmp_path, [path], name="cov", coverage=0.5)
+    assert summary["coverage"] >= 0.5 and summary["removed_counts"]["coverage"] > 0
+
+
+def test_parallel_run_gives_the_same_outputs(tmp_path, corpus):
+    path, _ = corpus
+    one, _ = run(tmp_path, [path, path], name="one", batch_size=7)
+    two, _ = run(tmp_path, [path, path], name="two", batch_size=7, num_proc=2)
+    assert (one / "vocab.json").read_text() == (two / "vocab.json").read_text()
+    ids_one = datasets.load_from_disk(str(one / "encoded"))["ids"]
+    assert ids_one == datasets.load_from_disk(str(two / "encoded"))["ids"]
+    assert len(ids_one) == 120
+
+
+def test_char_level_and_reusing_a_vocabulary(tmp_path, corpus):
+    path, lines = corpus
+    out, summary = run(tmp_path, [path], level="char")
+    assert summary["num_tokens"] == sum(len(line) for line in lines)
+    vocab = Vocabulary.load(out / "vocab.json")
+    assert set(vocab.tokens[2:]) == set("".join(lines))
+    other = tmp_path / "other.txt"
+    other.write_text("the zebra\n", encoding="utf-8")
+    again, summary = run(tmp_path, [other], name="again", level="char",
+                         vocab=str(out / "vocab.json"))
+    assert (again / "vocab.json").read_text() == (out / "vocab.json").read_text()
+    ids = datasets.load_from_disk(str(again / "encoded"))["ids"][0]
+    assert vocab.decode(ids) == [c if c in vocab else "<unk>" for c in CharTokenizer()
+                                 .tokenize("the zebra")]
+    assert summary["coverage"] < 1.0  # "z" and "b" are unknown
+
+
+def test_subword_level(tmp_path, corpus):
+    path, _ = corpus
+    out, summary = run(tmp_path, [path], level="subword", vocab_size=40)
+    assert (out / "subword.model").exists()
+    assert summary["tokenizer"]["level"] == "subword"
+    vocab = Vocabulary.load(out / "vocab.json")
+    assert len(vocab) <= 40 + 2 and summary["coverage"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"level": "byte"}, "level"),
+        ({"vocab_size": 100}, "subword"),
+        ({"num_proc": 0}, "num_proc"),
+        ({"min_df": 2.5}, "min_df"),
+    ],
+)
+def test_bad_options(options, match):
+    with pytest.raises(ValueError, match=match):
+        PreprocessOptions(**options)
+
+
+def test_plot_marks_fit_and_cut_without_pyplot_state(tmp_path):
+    import matplotlib.pyplot as plt
+
+    stats = CorpusStats.from_documents([["a"] * 9 + ["b"] * 5 + ["c"] * 3 + ["d"]])
+    before = plt.get_fignums()
+    plot_zipf(stats, tmp_path / "z.png", fit=stats.fit_zipf(), cut_rank=2)
+    assert plt.get_fignums() == before
+    assert (tmp_path / "z.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="empty corpus"):
+        plot_zipf(CorpusStats(), tmp_path / "empty.png")
