@@ -1,0 +1,105 @@
+"""textrnn's layers and cells give the Keras built-ins' numbers, given the built-ins' weights."""
+
+import keras
+import numpy as np
+import pytest
+from _helpers import (
+    FEATURES,
+    INPUTS,
+    MASK,
+    STEPS,
+    UNITS,
+    VARIANT_IDS,
+    VARIANTS,
+    assert_close,
+    one_sgd_step,
+    pair,
+)
+
+import textrnn.layers as textrnn_layers
+
+pytestmark = pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=VARIANT_IDS)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"return_sequences": True}, {"go_backwards": True, "return_sequences": True}],
+    ids=["last", "sequences", "backwards"],
+)
+@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
+def test_outputs_and_states_match_builtin(name, extra, options, masked):
+    builtin, ours = pair(name, extra, return_state=True, **options)
+    mask = MASK if masked else None
+    assert_close(builtin(INPUTS, mask=mask), ours(INPUTS, mask=mask))
+
+
+def test_fast_and_generic_paths_agree(name, extra):
+    _, fast = pair(name, extra, return_sequences=True, return_state=True)
+    generic = getattr(textrnn_layers, name)(
+        UNITS, return_sequences=True, return_state=True, use_fast_path=False, **extra
+    )
+    generic.build((None, STEPS, FEATURES))
+    generic.set_weights(fast.get_weights())
+    for mask in (None, MASK):
+        assert_close(fast(INPUTS, mask=mask), generic(INPUTS, mask=mask))
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
+def test_training_step_matches_builtin(name, extra, masked):
+    builtin, ours = pair(name, extra, return_sequences=True)
+    assert_close(one_sgd_step(builtin, masked), one_sgd_step(ours, masked), atol=2e-5)
+
+
+def test_initial_state_matches_builtin(name, extra):
+    builtin, ours = pair(name, extra, return_state=True)
+    sizes = [UNITS, UNITS] if name == "LSTM" else [UNITS]
+    states = [np.full((INPUTS.shape[0], size), 0.3, "float32") for size in sizes]
+    assert_close(builtin(INPUTS, initial_state=states), ours(INPUTS, initial_state=states))
+
+
+def test_cell_inside_keras_rnn_and_stacked_cells(name, extra):
+    builtin, ours = pair(name, extra)
+    rnn_ours = keras.layers.RNN(getattr(textrnn_layers, name + "Cell")(UNITS, **extra))
+    rnn_ours.build((None, STEPS, FEATURES))
+    rnn_ours.set_weights(ours.get_weights())
+    assert_close(builtin(INPUTS, mask=MASK), rnn_ours(INPUTS, mask=MASK))
+
+    cells = [getattr(textrnn_layers, name + "Cell")(UNITS, **extra) for _ in range(2)]
+    stacked_ours = keras.layers.RNN(keras.layers.StackedRNNCells(cells), return_sequences=True)
+    stacked_builtin = keras.layers.RNN(
+        [getattr(keras.layers, name + "Cell")(UNITS, **extra) for _ in range(2)],
+        return_sequences=True,
+    )
+    stacked_builtin.build((None, STEPS, FEATURES))
+    stacked_ours.build((None, STEPS, FEATURES))
+    stacked_ours.set_weights(stacked_builtin.get_weights())
+    assert_close(stacked_builtin(INPUTS), stacked_ours(INPUTS))
+
+
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+def test_bidirectional_and_stacked_layers_match_builtin(name, extra, return_sequences):
+    def model(module):
+        sequences = keras.Input((STEPS, FEATURES))
+        hidden = keras.layers.Masking(0.0)(sequences)
+        hidden = keras.layers.Bidirectional(
+            getattr(module, name)(UNITS, return_sequences=True, **extra)
+        )(hidden)
+        output = getattr(module, name)(UNITS, return_sequences=return_sequences, **extra)(hidden)
+        return keras.Model(sequences, output)
+
+    builtin, ours = model(keras.layers), model(textrnn_layers)
+    ours.set_weights(builtin.get_weights())
+    inputs = INPUTS * MASK[..., None]
+    assert_close(builtin.predict(inputs, verbose=0), ours.predict(inputs, verbose=0))
+
+
+def test_stateful_two_calls_equal_one_call_on_concatenation(name, extra):
+    builtin, _ = pair(name, extra, return_sequences=True)
+    ours = getattr(textrnn_layers, name)(UNITS, stateful=True, return_sequences=True, **extra)
+    ours.build((INPUTS.shape[0], STEPS, FEATURES))
+    ours.set_weights(builtin.get_weights())
+    second = INPUTS[:, ::-1]
+    halves = np.concatenate([np.asarray(ours(INPUTS)), np.asarray(ours(second))], axis=1)
+    assert_close(builtin(np.concatenate([INPUTS, second], axis=1)), halves)
+    ours.reset_state()
+    assert_close(builtin(INPUTS), ours(INPUTS))
