@@ -119,3 +119,19 @@ def test_killed_run_resumes_with_the_same_command(corpus, tmp_path):
     assert f"Resuming {out} after epoch" in result.stdout
     state = json.loads((out / "train_state.json").read_text())
     assert state["epochs_done"] == done_before + 1
+
+
+@pytest.mark.parametrize("level_args", [["--level", "word", "--coverage", "0.9"],
+                                        ["--level", "subword", "--vocab-size", "40"]])
+def test_word_and_subword_levels(lm, corpus, tmp_path, capsys, level_args):
+    out = tmp_path / "run"
+    args = ["--data", str(corpus), "--out", str(out), "--epochs", "2", *SMALL, *level_args]
+    args[args.index("--seq-len") + 1] = "8"
+    assert lm.main(args) == 0
+    vocabulary = json.loads((out / "vocab.json").read_text())
+    assert "<eol>" in vocabulary["tokens"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "val_bpc" not in metrics and metrics["test_perplexity"] < len(vocabulary["tokens"])
+    capsys.readouterr()
+    assert lm.main(["--generate", str(out), "--prompt", "the cat", "--length", "12"]) == 0
+    assert capsys.readouterr().out.startswith("the cat")
