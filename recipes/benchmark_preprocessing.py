@@ -6,12 +6,17 @@ Run:
 
 Both sides see the same documents (tinyshakespeare lines, SMS messages and English/French
 sentences, repeated up to `--mb` megabytes) and the same tokenisation, and must produce identical
-term and document frequencies (checked). Two tokenisations are timed:
+term and document frequencies (checked). Three tokenisations are timed:
 
 - `textrnn`: textrnn's default `WordTokenizer(lowercase=True)` (NFKC + regexp), passed to
   CountVectorizer as `tokenizer=`;
 - `sklearn`: scikit-learn's default analyzer (lowercase, `token_pattern=r"(?u)\\b\\w\\w+\\b"`),
-  reproduced in textrnn with `WordTokenizer(lowercase=True, normalization=None, pattern=...)`.
+  reproduced in textrnn with `WordTokenizer(lowercase=True, normalization=None, pattern=...)`;
+- `whitespace`: `str.split`-like tokens (`pattern=r"\\S+"` on both sides), where tokenizing is
+  cheap and the counting itself dominates.
+
+With the two regexp tokenisations most of the time goes into the regular expression, the same
+work on both sides, so textrnn's gain there comes mainly from running on `--num-proc` cores.
 
 textrnn: `CorpusStats.from_documents(Dataset, tokenizer, num_proc=N)` (TF + DF in
 `Dataset.map(batched=True, num_proc=N)`) + `FeatureSelector().select` + `Vocabulary`.
@@ -37,6 +42,7 @@ from textrnn.preprocessing.tokenizers import WordTokenizer
 from textrnn.preprocessing.vocabulary import Vocabulary
 
 SKLEARN_PATTERN = r"(?u)\b\w\w+\b"
+WHITESPACE_PATTERN = r"\S+"
 
 
 def build_corpus(megabytes: float) -> list[str]:
@@ -94,10 +100,12 @@ def main(argv: list[str] | None = None) -> None:
     corpus = datasets.Dataset.from_dict({"text": documents})
     print(f"corpus: {len(documents):,} documents, {megabytes:.1f} MB; textrnn num_proc="
           f"{args.num_proc}, {os.cpu_count()} cores")
-    setups = {
+    setups = {  # name: (textrnn tokenizer, CountVectorizer arguments; None = tokenizer=)
         "textrnn": (WordTokenizer(lowercase=True), None),
         "sklearn": (WordTokenizer(lowercase=True, normalization=None, pattern=SKLEARN_PATTERN),
                     {"lowercase": True, "token_pattern": SKLEARN_PATTERN}),
+        "whitespace": (WordTokenizer(normalization=None, pattern=WHITESPACE_PATTERN),
+                       {"lowercase": False, "token_pattern": WHITESPACE_PATTERN}),
     }
     print(f"{'tokenisation':<14}{'types':>9}{'textrnn s':>11}{'MB/s':>7}"
           f"{'sklearn s':>11}{'MB/s':>7}{'ratio':>8}")

@@ -56,6 +56,14 @@ def test_tokenizer_and_dataset_paths_agree():
         assert (counted.num_docs, counted.num_tokens) == (21, streamed.num_tokens)
 
 
+def test_empty_inputs():
+    for documents in ([], datasets.Dataset.from_dict({"text": []})):
+        stats = CorpusStats.from_documents(documents, str.split)
+        assert (stats.num_docs, stats.num_tokens, stats.num_types) == (0, 0, 0)
+        assert stats.coverage(3) == 0.0 and stats.size_for_coverage(0.5) == 0
+        assert stats.to_dict()["zipf"] is None
+
+
 def test_dataset_without_the_column():
     with pytest.raises(ValueError, match="'text'.*\\['body'\\]"):
         CorpusStats.from_documents(datasets.Dataset.from_dict({"body": ["x"]}), str.split)

@@ -22,6 +22,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Frequencies below this floor are left out of the default Zipf fit (see `fit_zipf`).
 ZIPF_MIN_FREQ = 5
@@ -129,6 +131,8 @@ class CorpusStats:
 
     @classmethod
     def _from_dataset(cls, dataset, tokenizer, text_column, num_proc, batch_size) -> CorpusStats:
+        if len(dataset) == 0:  # `map` over no rows returns no columns at all
+            return cls()
         counted = dataset.map(
             _count_batch,
             batched=True,
@@ -139,9 +143,19 @@ class CorpusStats:
             fn_kwargs={"spec": tokenizer_spec(tokenizer)},
             desc="Counting tokens",
         )
+        return cls._from_partial_counts(counted.with_format("arrow")[:])
+
+    @classmethod
+    def _from_partial_counts(cls, table: pa.Table) -> CorpusStats:
+        """Sum per-batch counts (rows of `_count_batch`) with Arrow's group-by, in C."""
         stats = cls()
-        for row in counted:
-            stats._add_counts(row)
+        stats.num_docs = int(pc.sum(table["num_docs"]).as_py() or 0)
+        stats.num_tokens = int(pc.sum(table["num_tokens"]).as_py() or 0)
+        flat = pa.table({name: pc.list_flatten(table[name]) for name in ("types", "tf", "df")})
+        totals = flat.group_by("types").aggregate([("tf", "sum"), ("df", "sum")])
+        types = totals["types"].to_pylist()
+        stats.term_freq = Counter(dict(zip(types, totals["tf_sum"].to_pylist(), strict=True)))
+        stats.doc_freq = Counter(dict(zip(types, totals["df_sum"].to_pylist(), strict=True)))
         return stats
 
     def update(self, tokens: Sequence[str]) -> None:
@@ -165,13 +179,6 @@ class CorpusStats:
         self.num_tokens += other.num_tokens
         self._invalidate()
         return self
-
-    def _add_counts(self, row: dict[str, Any]) -> None:
-        self.term_freq.update(dict(zip(row["types"], row["tf"], strict=True)))
-        self.doc_freq.update(dict(zip(row["types"], row["df"], strict=True)))
-        self.num_docs += row["num_docs"]
-        self.num_tokens += row["num_tokens"]
-        self._invalidate()
 
     def _invalidate(self) -> None:
         self._ranked = None
