@@ -18,21 +18,30 @@ from _helpers import (
 
 import textrnn.layers as textrnn_layers
 
-pytestmark = pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=VARIANT_IDS)
-
-
-@pytest.mark.parametrize(
-    "options",
-    [{}, {"return_sequences": True}, {"go_backwards": True, "return_sequences": True}],
-    ids=["last", "sequences", "backwards"],
+all_variants = pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=VARIANT_IDS)
+# Options that do not interact with the variant are checked on one variant per cell.
+core_variants = pytest.mark.parametrize(
+    ("name", "extra"), [("SimpleRNN", {}), ("LSTM", {}), ("GRU", {})], ids=["rnn", "lstm", "gru"]
 )
-@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
+
+
+@all_variants
+@pytest.mark.parametrize(
+    ("options", "masked"),
+    [
+        ({}, True),
+        ({"return_sequences": True}, False),
+        ({"go_backwards": True, "return_sequences": True}, True),
+    ],
+    ids=["last-mask", "sequences", "backwards-mask"],
+)
 def test_outputs_and_states_match_builtin(name, extra, options, masked):
     builtin, ours = pair(name, extra, return_state=True, **options)
     mask = MASK if masked else None
     assert_close(builtin(INPUTS, mask=mask), ours(INPUTS, mask=mask))
 
 
+@all_variants
 def test_fast_and_generic_paths_agree(name, extra):
     _, fast = pair(name, extra, return_sequences=True, return_state=True)
     generic = getattr(textrnn_layers, name)(
@@ -44,12 +53,14 @@ def test_fast_and_generic_paths_agree(name, extra):
         assert_close(fast(INPUTS, mask=mask), generic(INPUTS, mask=mask))
 
 
-@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask"])
+@all_variants
+@pytest.mark.parametrize("masked", [False, True], ids=["nomask", "mask-backwards"])
 def test_training_step_matches_builtin(name, extra, masked):
-    builtin, ours = pair(name, extra, return_sequences=True)
+    builtin, ours = pair(name, extra, return_sequences=True, go_backwards=masked)
     assert_close(one_sgd_step(builtin, masked), one_sgd_step(ours, masked), atol=2e-5)
 
 
+@core_variants
 def test_initial_state_matches_builtin(name, extra):
     builtin, ours = pair(name, extra, return_state=True)
     sizes = [UNITS, UNITS] if name == "LSTM" else [UNITS]
@@ -57,6 +68,7 @@ def test_initial_state_matches_builtin(name, extra):
     assert_close(builtin(INPUTS, initial_state=states), ours(INPUTS, initial_state=states))
 
 
+@core_variants
 def test_cell_inside_keras_rnn_and_stacked_cells(name, extra):
     builtin, ours = pair(name, extra)
     rnn_ours = keras.layers.RNN(getattr(textrnn_layers, name + "Cell")(UNITS, **extra))
@@ -76,15 +88,15 @@ def test_cell_inside_keras_rnn_and_stacked_cells(name, extra):
     assert_close(stacked_builtin(INPUTS), stacked_ours(INPUTS))
 
 
-@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
-def test_bidirectional_and_stacked_layers_match_builtin(name, extra, return_sequences):
+@core_variants
+def test_bidirectional_and_stacked_layers_match_builtin(name, extra):
     def model(module):
         sequences = keras.Input((STEPS, FEATURES))
         hidden = keras.layers.Masking(0.0)(sequences)
         hidden = keras.layers.Bidirectional(
             getattr(module, name)(UNITS, return_sequences=True, **extra)
         )(hidden)
-        output = getattr(module, name)(UNITS, return_sequences=return_sequences, **extra)(hidden)
+        output = getattr(module, name)(UNITS, **extra)(hidden)
         return keras.Model(sequences, output)
 
     builtin, ours = model(keras.layers), model(textrnn_layers)
@@ -93,6 +105,7 @@ def test_bidirectional_and_stacked_layers_match_builtin(name, extra, return_sequ
     assert_close(builtin.predict(inputs, verbose=0), ours.predict(inputs, verbose=0))
 
 
+@core_variants
 def test_stateful_two_calls_equal_one_call_on_concatenation(name, extra):
     builtin, _ = pair(name, extra, return_sequences=True)
     ours = getattr(textrnn_layers, name)(UNITS, stateful=True, return_sequences=True, **extra)

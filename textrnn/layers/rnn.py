@@ -252,4 +252,7 @@ class RNNLayer(keras.layers.Layer):
         config = {name: getattr(self, name) for name in LAYER_ARGUMENTS}
         config["zero_output_for_mask"] = self.zero_output_for_mask
         config["use_fast_path"] = self.use_fast_path
+        config["activity_regularizer"] = keras.saving.serialize_keras_object(
+            self.activity_regularizer
+        )
         return {**super().get_config(), **cell_config, **config}

@@ -1,0 +1,153 @@
+"""Behaviour of the sequence layers beyond equivalence: config, errors, dropout, training."""
+
+import keras
+import numpy as np
+import pytest
+from _helpers import FEATURES, INPUTS, STEPS, TARGETS, UNITS, assert_close
+
+import textrnn.layers as textrnn_layers
+from textrnn.layers import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+
+LAYERS = [SimpleRNN, LSTM, GRU]
+
+
+@pytest.mark.parametrize("layer_class", LAYERS + [SimpleRNNCell, LSTMCell, GRUCell])
+def test_config_round_trips_every_argument(layer_class):
+    layer = layer_class(
+        3,
+        activation="relu",
+        kernel_regularizer="l2",
+        recurrent_constraint="non_neg",
+        bias_initializer="ones",
+        dropout=0.25,
+        recurrent_dropout=0.5,
+        seed=7,
+    )
+    config = layer.get_config()
+    clone = layer_class.from_config(config)
+    assert clone.get_config() == config
+    assert config["units"] == 3 and config["dropout"] == 0.25 and config["seed"] == 7
+    if layer_class in LAYERS:
+        assert clone.units == 3 and clone.recurrent_dropout == 0.5
+        builtin_keys = set(getattr(keras.layers, layer_class.__name__)(3).get_config())
+        assert builtin_keys - set(config) <= {"unroll", "use_cudnn", "implementation"}
+
+
+def test_weight_names_and_shapes_match_builtin():
+    for name in ("SimpleRNN", "LSTM", "GRU"):
+        builtin = getattr(keras.layers, name)(UNITS)
+        ours = getattr(textrnn_layers, name)(UNITS)
+        builtin.build((None, STEPS, FEATURES))
+        ours.build((None, STEPS, FEATURES))
+        assert [(w.path.split("/", 1)[1], w.shape) for w in builtin.weights] == [
+            (w.path.split("/", 1)[1], w.shape) for w in ours.weights
+        ]
+
+
+def test_defaults_orthogonal_recurrent_kernel_and_forget_bias():
+    layer = LSTM(UNITS)
+    layer.build((None, STEPS, FEATURES))
+    kernel = np.asarray(layer.cell.recurrent_kernel)  # [units, 4 units]: orthonormal rows
+    np.testing.assert_allclose(kernel @ kernel.T, np.eye(UNITS), atol=1e-5)
+    expected_bias = np.r_[np.zeros(UNITS), np.ones(UNITS), np.zeros(2 * UNITS)]
+    np.testing.assert_array_equal(np.asarray(layer.cell.bias), expected_bias)
+
+
+def test_regularizers_add_losses_and_constraints_apply():
+    layer = GRU(UNITS, kernel_regularizer=keras.regularizers.L2(0.1))
+    layer(INPUTS)
+    assert len(layer.losses) == 1 and float(layer.losses[0]) > 0
+    constrained = SimpleRNN(UNITS, kernel_constraint="non_neg")
+    model = keras.Sequential([keras.Input((STEPS, FEATURES)), constrained])
+    model.compile("sgd", "mse")
+    model.train_on_batch(INPUTS, TARGETS[:, -1])
+    assert np.asarray(constrained.cell.kernel).min() >= 0
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_dropout_one_mask_per_sequence_and_paths_agree(layer_class):
+    fast = layer_class(UNITS, dropout=0.5, seed=3, return_sequences=True)
+    generic = layer_class(UNITS, dropout=0.5, seed=3, return_sequences=True, use_fast_path=False)
+    ones = np.ones((2, STEPS, FEATURES), "float32")
+    fast.build(ones.shape)
+    generic.build(ones.shape)
+    generic.set_weights(fast.get_weights())
+    # Same seed, same mask: the fast path (mask applied before the big matmul) and the cell
+    # loop give the same numbers; inference ignores dropout.
+    assert_close(fast(ones, training=True), generic(ones, training=True))
+    assert not np.allclose(np.asarray(fast(ones, training=True)), np.asarray(fast(ones)))
+    # Variational: with zero recurrent weights each step sees the same dropped inputs.
+    still = layer_class(UNITS, dropout=0.5, recurrent_initializer="zeros", return_sequences=True)
+    outputs = np.asarray(still(ones, training=True))
+    if layer_class is SimpleRNN:
+        np.testing.assert_allclose(outputs[:, 0], outputs[:, -1], atol=1e-6)
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_recurrent_dropout_trains_through_generic_loop(layer_class):
+    layer = layer_class(UNITS, recurrent_dropout=0.3, dropout=0.2, seed=1)
+    with pytest.raises(NotImplementedError):
+        layer.build((None, STEPS, FEATURES)) or layer.cell.fast_sequence(
+            np.zeros((STEPS, 2, FEATURES), "float32"), layer.cell.get_initial_state(2), None, True
+        )
+    model = keras.Sequential([keras.Input((STEPS, FEATURES)), layer])
+    model.compile("adam", "mse")
+    model.fit(INPUTS, TARGETS[:, -1], epochs=1, verbose=0)
+    assert np.isfinite(model.evaluate(INPUTS, TARGETS[:, -1], verbose=0))
+
+
+@pytest.mark.parametrize("layer_class", LAYERS)
+def test_training_reduces_loss_jit_compiled(layer_class):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((STEPS, FEATURES)),
+            layer_class(8, return_sequences=True),
+            keras.layers.Dense(UNITS),
+        ]
+    )
+    model.compile(keras.optimizers.Adam(0.02), "mse", jit_compile=True)
+    before = model.evaluate(INPUTS, TARGETS, verbose=0)
+    model.fit(INPUTS, TARGETS, epochs=15, batch_size=3, verbose=0)
+    assert model.evaluate(INPUTS, TARGETS, verbose=0) < 0.8 * before
+
+
+# === Bad input ===
+
+
+@pytest.mark.parametrize(
+    ("make", "argument"),
+    [
+        (lambda: LSTM(0), "units"),
+        (lambda: GRU(-3), "units"),
+        (lambda: SimpleRNN(2.5), "units"),
+        (lambda: LSTM(4, activation="no_such_activation"), "activation"),
+        (lambda: GRU(4, recurrent_activation="nope"), "recurrent_activation"),
+        (lambda: SimpleRNN(4, dropout=1.5), "dropout"),
+        (lambda: LSTMCell(4, recurrent_dropout=-0.1), "recurrent_dropout"),
+    ],
+)
+def test_bad_constructor_arguments_name_the_argument(make, argument):
+    with pytest.raises(ValueError, match=f"`{argument}`"):
+        make()
+
+
+def test_wrong_input_rank_names_argument_and_shape():
+    with pytest.raises(ValueError, match=r"`sequences`.*\(3, 4\)"):
+        LSTM(4)(np.zeros((3, 4), "float32"))
+    layer = GRU(4)
+    layer(INPUTS)
+    with pytest.raises(ValueError, match=r"4 input features.*\(3, 5, 7\)"):
+        layer(np.zeros((3, 5, 7), "float32"))
+
+
+def test_mismatched_initial_state_names_argument_and_shapes():
+    with pytest.raises(ValueError, match=r"`initial_state`.*2 tensor.*\(3, 6\)"):
+        LSTM(UNITS)(INPUTS, initial_state=[np.zeros((3, UNITS), "float32")])
+    with pytest.raises(ValueError, match=r"`initial_state`.*\(3, 5\)"):
+        GRU(UNITS)(INPUTS, initial_state=[np.zeros((3, 5), "float32")])
+
+
+def test_stateful_without_fixed_batch_size_is_rejected():
+    with pytest.raises(ValueError, match="`stateful=True`.*batch_size"):
+        keras.Sequential([keras.Input((STEPS, FEATURES)), LSTM(4, stateful=True)])
