@@ -1,0 +1,224 @@
+"""Speed of textrnn's SimpleRNN / LSTM / GRU next to the Keras built-ins, in one run.
+
+    python recipes/benchmark_layers.py            # TF, TF + jit_compile, JAX (a few minutes)
+    python recipes/benchmark_layers.py --quick    # fewer repeats
+    python recipes/benchmark_layers.py --setting jax --cells LSTM
+
+Each setting runs in its own process (one Keras backend per process). Inside it, the built-in
+and textrnn models get the same weights and the same batches, and are timed in alternation
+(repeats interleaved, medians reported) so that load from other processes hits both alike.
+Reported: tokens/s (batch * timesteps per second) for a training step (forward, backward,
+Adam update) and for inference, at a language-model and a classifier shape, and the latency
+of one compiled cell step at batch 1 (what generation pays per token).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+# === Defaults ===
+SHAPES = {  # name: (batch, timesteps, features, units, return_sequences)
+    "LM": (32, 128, 128, 512, True),
+    "classifier": (64, 200, 64, 128, False),
+}
+SETTINGS = {  # name: (KERAS_BACKEND, jit_compile)
+    "tf": ("tensorflow", False),
+    "tf-jit": ("tensorflow", True),
+    "jax": ("jax", True),
+}
+CELLS = ("LSTM", "GRU", "SimpleRNN")
+STEP_UNITS, STEP_FEATURES = 512, 128  # single-token step latency shape
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
+    parser.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
+    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    return parser.parse_args()
+
+
+def interleaved_medians(functions, repeats, calls):
+    """Seconds per call of each function, timed in alternation; the median over repeats."""
+    for function in functions:
+        function()  # compile / warm up
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for function, record in zip(functions, times, strict=True):
+            start = time.perf_counter()
+            for _ in range(calls):
+                function()
+            record.append((time.perf_counter() - start) / calls)
+    return [statistics.median(record) for record in times]
+
+
+def model_pair(keras, cell, shape, jit_compile):
+    """Built-in and textrnn models (`Input -> layer`) with identical weights, compiled."""
+    import textrnn.layers
+
+    batch, steps, features, units, return_sequences = shape
+    models = []
+    for module in (keras.layers, textrnn.layers):
+        sequences = keras.Input((steps, features), batch_size=batch)
+        output = getattr(module, cell)(units, return_sequences=return_sequences)(sequences)
+        model = keras.Model(sequences, output)
+        model.compile(keras.optimizers.Adam(1e-3), "mse", jit_compile=jit_compile)
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    return models
+
+
+def time_layers(keras, cell, shape_name, jit_compile, repeats):
+    import numpy as np
+
+    shape = SHAPES[shape_name]
+    batch, steps, features, units, return_sequences = shape
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, steps, features)).astype("float32")
+    y_shape = (batch, steps, units) if return_sequences else (batch, units)
+    y = rng.normal(size=y_shape).astype("float32")
+    builtin, ours = model_pair(keras, cell, shape, jit_compile)
+    rows = []
+    for mode, make in (
+        ("train", lambda m: lambda: m.train_on_batch(x, y)),
+        ("infer", lambda m: lambda: np.asarray(m.predict_on_batch(x))),
+    ):
+        seconds = interleaved_medians([make(builtin), make(ours)], repeats, calls=2)
+        rows.append(
+            {
+                "cell": cell,
+                "shape": shape_name,
+                "mode": mode,
+                "builtin_s": seconds[0],
+                "textrnn_s": seconds[1],
+                "tokens": batch * steps,
+            }
+        )
+    return rows
+
+
+def step_function(keras, cell_layer, jit_compile):
+    """One compiled cell step at batch 1: `(inputs, states) -> new states`."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        weights = [v.value for v in cell_layer.trainable_variables]
+        others = [v.value for v in cell_layer.non_trainable_variables]
+
+        @jax.jit
+        def step(weights, x, states):
+            (_, new_states), _ = cell_layer.stateless_call(weights, others, x, states)
+            return new_states
+
+        return lambda x, states: step(weights, x, states)
+    import tensorflow as tf
+
+    return tf.function(lambda x, states: cell_layer(x, states)[1], jit_compile=jit_compile)
+
+
+def time_steps(keras, cell, jit_compile, repeats):
+    import numpy as np
+
+    import textrnn.layers
+
+    x = np.ones((1, STEP_FEATURES), "float32")
+    functions = []
+    for module in (keras.layers, textrnn.layers):
+        layer = getattr(module, cell + "Cell")(STEP_UNITS)
+        layer.build((1, STEP_FEATURES))
+        states = layer.get_initial_state(1)
+        step = step_function(keras, layer, jit_compile)
+        functions.append(
+            lambda step=step, states=states: keras.tree.map_structure(np.asarray, step(x, states))
+        )
+    seconds = interleaved_medians(functions, repeats, calls=200)
+    return {
+        "cell": cell,
+        "shape": "step b=1",
+        "mode": "step",
+        "builtin_s": seconds[0],
+        "textrnn_s": seconds[1],
+        "tokens": 1,
+    }
+
+
+def run_setting(setting, args):
+    """Runs in the child process whose KERAS_BACKEND matches `setting`."""
+    import keras
+
+    _, jit_compile = SETTINGS[setting]
+    repeats = 3 if args.quick else 7
+    rows = []
+    for cell in args.cells:
+        for shape_name in args.shapes:
+            rows += time_layers(keras, cell, shape_name, jit_compile, repeats)
+        rows.append(time_steps(keras, cell, jit_compile, repeats))
+    for row in rows:
+        row["setting"] = setting
+        print("RESULT " + json.dumps(row), flush=True)
+
+
+def launch(setting, args):
+    backend, _ = SETTINGS[setting]
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "BENCHMARK_LAYERS_CHILD": setting,
+    }
+    command = [sys.executable, __file__, *sys.argv[1:]]
+    print(f"# {setting}: running ...", file=sys.stderr, flush=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(result.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"setting {setting} failed (exit {result.returncode})")
+    return [
+        json.loads(line[7:]) for line in result.stdout.splitlines() if line.startswith("RESULT ")
+    ]
+
+
+def markdown(rows):
+    lines = [
+        "| setting | cell | shape | mode | Keras tok/s | textrnn tok/s | textrnn / Keras |",
+        "|---|---|---|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        if row["mode"] == "step":
+            keras_cell = f"{row['builtin_s'] * 1e6:,.0f} µs"
+            ours_cell = f"{row['textrnn_s'] * 1e6:,.0f} µs"
+        else:
+            keras_cell = f"{row['tokens'] / row['builtin_s']:,.0f}"
+            ours_cell = f"{row['tokens'] / row['textrnn_s']:,.0f}"
+        ratio = row["builtin_s"] / row["textrnn_s"]
+        lines.append(
+            f"| {row['setting']} | {row['cell']} | {row['shape']} | {row['mode']} | "
+            f"{keras_cell} | {ours_cell} | {ratio:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    args = parse_args()
+    child = os.environ.get("BENCHMARK_LAYERS_CHILD")
+    if child:
+        run_setting(child, args)
+        return
+    settings = list(SETTINGS) if args.setting == "all" else [args.setting]
+    rows = [row for setting in settings for row in launch(setting, args)]
+    print(markdown(rows))
+    print("\nratio > 1: textrnn faster (for `step`: built-in latency / textrnn latency).")
+    if args.json:
+        from textrnn.io import write_json
+
+        write_json(args.json, rows)
+
+
+if __name__ == "__main__":
+    main()
