@@ -44,7 +44,16 @@ TRAIN = textwrap.dedent("""
         unchanged = all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
         return unchanged and int(model.optimizer.skipped_steps.numpy()) == 1
 
-    results = {"default": train("default"), "mirrored": train("mirrored")}
+    def direct_apply_is_right():
+        variable = keras.Variable(np.ones(3, "float32"))
+        optimizer = GlobalNormClipping(keras.optimizers.SGD(0.1), 1.0)
+        optimizer.apply([np.array([3.0, 4.0, 0.0], "float32")], [variable])
+        optimizer.apply([np.array([np.nan, 4.0, 0.0], "float32")], [variable])
+        return (np.allclose(variable.numpy(), [0.94, 0.92, 1.0])
+                and int(optimizer.skipped_steps.numpy()) == 1)
+
+    results = {"default": train("default"), "mirrored": train("mirrored"),
+               "direct_apply": direct_apply_is_right()}
     results["nan_step_skipped"] = nan_step_is_skipped(results["mirrored"].pop("model"))
     results["default"].pop("model")
     print("RESULT" + json.dumps(results))
@@ -71,6 +80,7 @@ def _assert_same_training(result):
     single, mirrored = result["default"], result["mirrored"]
     assert (single["replicas"], mirrored["replicas"]) == (1, 2)
     assert result["nan_step_skipped"]
+    assert result["direct_apply"]
     np.testing.assert_allclose(mirrored["loss"], single["loss"], rtol=1e-4)
     # The clipped norm is the global one, summed over replicas before clipping.
     np.testing.assert_allclose(mirrored["grad_norm"], single["grad_norm"], rtol=1e-4)

@@ -131,6 +131,9 @@ class ValidationPerplexity(keras.callbacks.Callback):
         from_logits: whether the model outputs logits.
         mask_token_id: padding id in `y` to ignore, or None.
         run_dir: optional run folder, named in the stop message.
+
+    A stateful model is reset before and after the evaluation; give it consecutive windows
+    from `bptt_batches` with its own batch size.
     """
 
     def __init__(self, validation_data, batch_size: int = 32, bpc: bool = False,

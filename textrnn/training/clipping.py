@@ -191,7 +191,7 @@ class GlobalNormClipping(keras.optimizers.Optimizer):
             inner_values, grads, trainable_variables)
         return list(new_trainable), list(new_inner)
 
-    # === Stateful path (TensorFlow, torch) ===
+    # === Stateful path (direct calls, and the TensorFlow trainer) ===
 
     def apply(self, grads, trainable_variables=None):
         if not self.built:
@@ -201,10 +201,14 @@ class GlobalNormClipping(keras.optimizers.Optimizer):
         grads = list(grads)
         if keras.backend.backend() == "tensorflow":
             self._tf_apply(grads, trainable_variables)
-        else:
-            clipped, norm, finite = self._prepare(grads)
-            self._record(norm, finite)
-            ops.cond(finite, lambda: self._inner_apply(clipped, trainable_variables), lambda: None)
+            return
+        # Elsewhere (JAX) a cond branch may not assign variables: run the stateless step.
+        trainable = list(trainable_variables or self._trainable_variables)
+        new_trainable, new_values = self.stateless_apply(
+            [v.value for v in self.variables], grads, [v.value for v in trainable])
+        for variable, value in zip(trainable + self.variables, new_trainable + new_values,
+                                   strict=True):
+            variable.assign(value)
 
     def _inner_apply(self, grads, trainable_variables):
         self.inner_optimizer.apply(grads, trainable_variables=trainable_variables)

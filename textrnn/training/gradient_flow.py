@@ -5,7 +5,7 @@ adds a zero perturbation `e_t` to every hidden state `h_t` and differentiates th
 respect to the perturbations: `dL/de_t` is the *total* derivative `dL/dh_t`, including every
 path through later steps. Its norm shrinking geometrically with the distance from the loss is
 the vanishing gradient; growing is the exploding one. The only backend-specific code is
-`_gradient` (TensorFlow, JAX and torch autodiff).
+`_gradient` (TensorFlow and JAX autodiff).
 """
 
 from __future__ import annotations
@@ -167,9 +167,5 @@ def _gradient(fn: Callable, x):
         import jax
 
         return jax.grad(fn)(x)
-    if backend == "torch":
-        x = x.detach().requires_grad_(True)
-        fn(x).backward()
-        return x.grad
-    raise ValueError(f"Gradient-flow diagnostics need the tensorflow, jax or torch backend; "
+    raise ValueError(f"Gradient-flow diagnostics need the tensorflow or jax backend; "
                      f"got {backend}.")
