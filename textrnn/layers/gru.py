@@ -57,28 +57,43 @@ class GRUCell(RecurrentCell):
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))
         h_prev = states[0] if nested else states
-        x_z, x_r, x_h = self._gate_inputs(inputs, self.get_dropout_mask(inputs), training)
-        h_z, h_r, h_h = self._gate_inputs(h_prev, self.get_recurrent_dropout_mask(h_prev), training)
-        k_z, k_r, k_h = ops.split(self.kernel, 3, axis=1)
-        r_z, r_r, r_h = ops.split(self.recurrent_kernel, 3, axis=1)
-        input_bias, recurrent_bias = self.input_bias(), self.recurrent_bias()
-        b_z, b_r, b_h = ops.split(input_bias, 3) if input_bias is not None else [0.0] * 3
-        c_z, c_r, c_h = ops.split(recurrent_bias, 3) if recurrent_bias is not None else [0.0] * 3
-        z = self.recurrent_activation(ops.matmul(x_z, k_z) + b_z + ops.matmul(h_z, r_z) + c_z)
-        r = self.recurrent_activation(ops.matmul(x_r, k_r) + b_r + ops.matmul(h_r, r_r) + c_r)
-        if self.reset_after:
-            recurrent_h = r * (ops.matmul(h_h, r_h) + c_h)
+        dp_mask = self.get_dropout_mask(inputs) if training else None
+        rec_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
+        units = self.units
+        if isinstance(dp_mask, list):  # recurrent dropout on: one input mask per gate
+            kernels = ops.split(self.kernel, 3, axis=1)
+            x = ops.concatenate(
+                [ops.matmul(inputs * m, k) for m, k in zip(dp_mask, kernels, strict=True)], -1
+            )
         else:
-            recurrent_h = ops.matmul(r * h_h, r_h)
-        candidate = self.activation(ops.matmul(x_h, k_h) + b_h + recurrent_h)
+            x = ops.matmul(inputs if dp_mask is None else inputs * dp_mask, self.kernel)
+        if self.input_bias() is not None:
+            x = x + self.input_bias()
+        h_z, h_r, h_h = self._gate_inputs(h_prev, rec_mask)
+        kernel = self.recurrent_kernel
+        if rec_mask is None and self.reset_after:
+            inner = ops.matmul(h_prev, kernel)
+        else:
+            inner = ops.concatenate(
+                [ops.matmul(h_z, kernel[:, :units]), ops.matmul(h_r, kernel[:, units : 2 * units])]
+                + ([ops.matmul(h_h, kernel[:, 2 * units :])] if self.reset_after else []),
+                axis=-1,
+            )
+        if self.recurrent_bias() is not None:
+            inner = inner + self.recurrent_bias()
+        gates = self.recurrent_activation(x[:, : 2 * units] + inner[:, : 2 * units])
+        z, r = gates[:, :units], gates[:, units:]
+        if self.reset_after:
+            recurrent_h = r * inner[:, 2 * units :]
+        else:
+            recurrent_h = ops.matmul(r * h_h, kernel[:, 2 * units :])
+        candidate = self.activation(x[:, 2 * units :] + recurrent_h)
         h = z * h_prev + (1.0 - z) * candidate
         return h, [h] if nested else h
 
-    def _gate_inputs(self, tensor, mask, training):
-        """The tensor seen by each of the 3 gates after (per-gate or shared) dropout."""
-        if not training or mask is None:
-            return [tensor] * 3
-        return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 3
+    def _gate_inputs(self, tensor, mask):
+        """The state seen by each of the 3 gates after (per-gate) recurrent dropout."""
+        return [tensor] * 3 if mask is None else [tensor * m for m in mask]
 
     def fast_sequence(self, inputs, states, mask, training=False):
         if (
@@ -91,13 +106,15 @@ class GRUCell(RecurrentCell):
         recurrent_bias = self.recurrent_bias()
         if recurrent_bias is None:
             recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        outputs = _gru_recurrence(
+        arguments = (
             projected,
             ops.copy(self.recurrent_kernel),
             ops.copy(recurrent_bias),
             states[0],
             *fp.mask_arguments(mask, projected),
         )
+        # Inference needs no saved gates (a narrower carry); autodiff still works there.
+        outputs = _gru_recurrence(*arguments) if training else _gru_forward(*arguments)
         return outputs, [outputs[-1]]
 
     def get_config(self):
@@ -108,14 +125,15 @@ class GRUCell(RecurrentCell):
         return {**super().get_config(), **config}
 
 
-@ops.custom_gradient
-def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
-    """Runs the `reset_after` GRU over `projected [T, B, 3U]`; returns h for all steps."""
-    mask = mask[0] if mask else None
+def _gru_forward(projected, kernel, recurrent_bias, h0, mask=None, keep_gates=False):
+    """Scans the `reset_after` GRU over `projected [T, B, 3U]`.
+
+    Returns h for all steps `[T, B, U]`, or with `keep_gates` the carries `[T, B, 5U]`:
+    h, z, r, the candidate and the recurrent candidate term, saved for the backward pass.
+    """
     units = h0.shape[-1]
 
     def step(carry, step_inputs):
-        # The carry also holds z, r, the candidate and the recurrent candidate term.
         x_t, mask_t = fp.unpack_step(step_inputs, mask is not None)
         h = carry[:, :units]
         recurrent = ops.matmul(h, kernel) + recurrent_bias
@@ -124,12 +142,21 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
         recurrent_h = recurrent[:, 2 * units :]
         candidate = ops.tanh(x_t[:, 2 * units :] + r * recurrent_h)
         h_new = candidate + z * (h - candidate)
-        new = ops.concatenate([h_new, z, r, candidate, recurrent_h], axis=-1)
+        new = ops.concatenate([h_new, gates, candidate, recurrent_h], -1) if keep_gates else h_new
         new = fp.keep_where_masked(mask_t, new, carry)
         return new, new
 
-    carry0 = ops.concatenate([h0, ops.zeros_like(projected[0]), ops.zeros_like(h0)], axis=-1)
-    _, carries = ops.scan(step, carry0, fp.with_mask(projected, mask))
+    carry0 = [h0, ops.zeros_like(projected[0]), ops.zeros_like(h0)] if keep_gates else [h0]
+    _, carries = fp.scan(step, ops.concatenate(carry0, axis=-1), fp.with_mask(projected, mask))
+    return carries
+
+
+@ops.custom_gradient
+def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
+    """Runs the `reset_after` GRU over `projected [T, B, 3U]`; returns h for all steps."""
+    mask = mask[0] if mask else None
+    units = h0.shape[-1]
+    carries = _gru_forward(projected, kernel, recurrent_bias, h0, mask, keep_gates=True)
     hs = carries[..., :units]
 
     def grad(*upstream):
@@ -157,7 +184,7 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
             d_prev = ops.matmul(d_recurrent, kernel_t) + d_h * z_t
             return fp.add_passed(d_prev, passed), d_h
 
-        d_h0, d_h = ops.scan(
+        d_h0, d_h = fp.scan(
             back_step,
             ops.zeros_like(h0),
             fp.with_mask((d_hs, coefficients, z), mask),

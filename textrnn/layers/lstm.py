@@ -57,23 +57,38 @@ class LSTMCell(RecurrentCell):
 
     def call(self, inputs, states, training=False):
         h_prev, c_prev = states[0], states[1]
-        x_parts = self._gate_inputs(inputs, self.get_dropout_mask(inputs), training)
-        h_parts = self._gate_inputs(h_prev, self.get_recurrent_dropout_mask(h_prev), training)
-        kernels = ops.split(self.kernel, 4, axis=1)
-        recurrent = ops.split(self.recurrent_kernel, 4, axis=1)
-        biases = ops.split(self.bias, 4) if self.bias is not None else [0.0] * 4
-        i, f, g, o = (
-            ops.matmul(x, k) + ops.matmul(h, r) + b
-            for x, k, h, r, b in zip(x_parts, kernels, h_parts, recurrent, biases, strict=True)
-        )
+        dp_mask = self.get_dropout_mask(inputs) if training else None
+        rec_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
+        if isinstance(dp_mask, list) or isinstance(rec_mask, list):
+            z = self._per_gate_preactivations(inputs, h_prev, dp_mask, rec_mask)
+        else:
+            x = inputs if dp_mask is None else inputs * dp_mask
+            z = ops.matmul(x, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel)
+            z = z if self.bias is None else z + self.bias
+        i, f, g, o = ops.split(z, 4, axis=-1)
         act, rec_act = self.activation, self.recurrent_activation
         c = rec_act(f) * c_prev + rec_act(i) * act(g)
         h = rec_act(o) * act(c)
         return h, [h, c]
 
-    def _gate_inputs(self, tensor, mask, training):
+    def _per_gate_preactivations(self, inputs, h_prev, dp_mask, rec_mask):
+        """With recurrent dropout each gate sees its own dropped copy of inputs and state."""
+        x_parts = self._gate_inputs(inputs, dp_mask)
+        h_parts = self._gate_inputs(h_prev, rec_mask)
+        kernels = ops.split(self.kernel, 4, axis=1)
+        recurrent = ops.split(self.recurrent_kernel, 4, axis=1)
+        z = ops.concatenate(
+            [
+                ops.matmul(x, k) + ops.matmul(h, r)
+                for x, k, h, r in zip(x_parts, kernels, h_parts, recurrent, strict=True)
+            ],
+            axis=-1,
+        )
+        return z if self.bias is None else z + self.bias
+
+    def _gate_inputs(self, tensor, mask):
         """The tensor seen by each of the 4 gates after (per-gate or shared) dropout."""
-        if not training or mask is None:
+        if mask is None:
             return [tensor] * 4
         return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 4
 
@@ -81,13 +96,16 @@ class LSTMCell(RecurrentCell):
         if not self.uses_default_activations() or (training and self.recurrent_dropout):
             raise NotImplementedError
         projected = self.projected_inputs(inputs, training)
-        outputs, c_last = _lstm_recurrence(
-            projected,
-            ops.copy(self.recurrent_kernel),
-            states[0],
-            states[1],
-            *fp.mask_arguments(mask, projected),
-        )
+        kernel = ops.copy(self.recurrent_kernel)
+        mask_arguments = fp.mask_arguments(mask, projected)
+        if training:
+            outputs, c_last = _lstm_recurrence(
+                projected, kernel, states[0], states[1], *mask_arguments
+            )
+        else:
+            # Inference needs no saved gates (a narrower carry); autodiff still works.
+            carries = _lstm_forward(projected, kernel, states[0], states[1], *mask_arguments)
+            outputs, c_last = carries[..., : self.units], carries[-1, :, self.units :]
         return outputs, [outputs[-1], c_last]
 
     def get_config(self):
@@ -98,28 +116,37 @@ class LSTMCell(RecurrentCell):
         return {**super().get_config(), **config}
 
 
+def _lstm_forward(projected, kernel, h0, c0, mask=None, keep_gates=False):
+    """Scans the LSTM over `projected [T, B, 4U]`; returns the carries `[T, B, 2U or 6U]`.
+
+    Each carry is `[h, c]`, followed with `keep_gates` by the gates `i, f, g, o` so that the
+    backward pass need not recompute them.
+    """
+    units = h0.shape[-1]
+
+    def step(carry, step_inputs):
+        z_t, mask_t = fp.unpack_step(step_inputs, mask is not None)
+        z = z_t + ops.matmul(carry[:, :units], kernel)
+        i = ops.sigmoid(z[:, :units])
+        f = ops.sigmoid(z[:, units : 2 * units])
+        g = ops.tanh(z[:, 2 * units : 3 * units])
+        o = ops.sigmoid(z[:, 3 * units :])
+        c_new = f * carry[:, units : 2 * units] + i * g
+        parts = [o * ops.tanh(c_new), c_new] + ([i, f, g, o] if keep_gates else [])
+        new = fp.keep_where_masked(mask_t, ops.concatenate(parts, axis=-1), carry)
+        return new, new
+
+    carry0 = [h0, c0] + ([ops.zeros_like(projected[0])] if keep_gates else [])
+    _, carries = fp.scan(step, ops.concatenate(carry0, axis=-1), fp.with_mask(projected, mask))
+    return carries
+
+
 @ops.custom_gradient
 def _lstm_recurrence(projected, kernel, h0, c0, *mask):
     """Runs the LSTM over `projected [T, B, 4U]`; returns `(h for all steps, last c)`."""
     mask = mask[0] if mask else None
     units = h0.shape[-1]
-
-    def step(carry, step_inputs):
-        # The carry also holds the gates, so the backward pass need not recompute them.
-        z_t, mask_t = fp.unpack_step(step_inputs, mask is not None)
-        h, c = carry[:, :units], carry[:, units : 2 * units]
-        z = z_t + ops.matmul(h, kernel)
-        i = ops.sigmoid(z[:, :units])
-        f = ops.sigmoid(z[:, units : 2 * units])
-        g = ops.tanh(z[:, 2 * units : 3 * units])
-        o = ops.sigmoid(z[:, 3 * units :])
-        c_new = f * c + i * g
-        new = ops.concatenate([o * ops.tanh(c_new), c_new, i, f, g, o], axis=-1)
-        new = fp.keep_where_masked(mask_t, new, carry)
-        return new, new
-
-    carry0 = ops.concatenate([h0, c0, ops.zeros_like(projected[0])], axis=-1)
-    _, carries = ops.scan(step, carry0, fp.with_mask(projected, mask))
+    carries = _lstm_forward(projected, kernel, h0, c0, mask, keep_gates=True)
     hs, cs = carries[..., :units], carries[..., units : 2 * units]
 
     def grad(*upstream):
@@ -154,7 +181,7 @@ def _lstm_recurrence(projected, kernel, h0, c0, *mask):
 
         carry0 = ops.concatenate([ops.zeros_like(h0), d_c_last], axis=-1)
         step_inputs = (d_hs, h_to_c, c_coefficients, o_coefficient, f)
-        d_first, d_hc = ops.scan(back_step, carry0, fp.with_mask(step_inputs, mask), reverse=True)
+        d_first, d_hc = fp.scan(back_step, carry0, fp.with_mask(step_inputs, mask), reverse=True)
         d_h, d_c = d_hc[..., :units], d_hc[..., units:]
         d_z = ops.concatenate([ops.tile(d_c, (1, 1, 3)) * c_coefficients, d_h * o_coefficient], -1)
         d_kernel = fp.sum_over_steps(fp.previous_steps(h0, hs), d_z)

@@ -64,7 +64,7 @@ def _tanh_recurrence(projected, kernel, h0, *mask):
         h_new = fp.keep_where_masked(mask_t, ops.tanh(x_t + ops.matmul(h, kernel)), h)
         return h_new, h_new
 
-    _, outputs = ops.scan(step, h0, fp.with_mask(projected, mask))
+    _, outputs = fp.scan(step, h0, fp.with_mask(projected, mask))
 
     def grad(*upstream):
         d_outputs = fp.upstream_gradients(upstream)[0]
@@ -77,7 +77,7 @@ def _tanh_recurrence(projected, kernel, h0, *mask):
             d_pre = d_h * derivative_t
             return fp.add_passed(ops.matmul(d_pre, kernel_t), passed), d_pre
 
-        d_h0, d_pre = ops.scan(
+        d_h0, d_pre = fp.scan(
             back_step,
             ops.zeros_like(h0),
             fp.with_mask((d_outputs, derivative), mask),
