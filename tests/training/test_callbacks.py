@@ -10,6 +10,7 @@ from textrnn.training import (
     RunCheckpoint,
     StopOnNonFiniteLoss,
     ValidationPerplexity,
+    bptt_batches,
 )
 
 VOCAB = 11
@@ -92,3 +93,26 @@ def test_stop_on_non_finite_can_raise():
     model.layers[0].embeddings.assign(np.full((VOCAB, 4), np.inf, "float32"))
     with pytest.raises(RuntimeError, match="No checkpoint folder"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[StopOnNonFiniteLoss(raise_error=True)])
+
+
+def _gru_lm(batch_shape, stateful):
+    return keras.Sequential([keras.Input(batch_shape=batch_shape, dtype="int32"),
+                             keras.layers.Embedding(VOCAB, 4),
+                             keras.layers.GRU(8, return_sequences=True, stateful=stateful),
+                             keras.layers.Dense(VOCAB)])
+
+
+def test_val_perplexity_on_stateful_windows_carries_state():
+    ids = np.random.default_rng(3).integers(1, VOCAB, size=2 * 18 + 1)
+    x, y = bptt_batches(ids, batch_size=2, seq_len=6)
+    keras.utils.set_random_seed(0)
+    stateful = _gru_lm((2, 6), stateful=True)
+    whole = _gru_lm((2, 18), stateful=False)
+    whole.set_weights(stateful.get_weights())
+    whole.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    streams = [np.concatenate([part[k * 2:(k + 1) * 2] for k in range(3)], axis=1)
+               for part in (x, y)]
+    loss = whole.evaluate(*streams, verbose=0)
+    callback = ValidationPerplexity((x, y), batch_size=2)
+    callback.set_model(stateful)
+    assert callback.evaluate()["val_perplexity"] == pytest.approx(math.exp(loss), rel=1e-4)

@@ -8,13 +8,14 @@ write into the epoch logs reaches `History`. List them *before* `CSVLogger`, `Te
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras.src.utils import io_utils
 
-from textrnn.training.bptt import reset_states
+from textrnn.training.bptt import reset_states, stateful_layers
 from textrnn.training.checkpoint import read_train_state, weights_finite
 from textrnn.training.clipping import GlobalNormClipping
 from textrnn.training.metrics import BitsPerCharacter, Perplexity
@@ -157,10 +158,14 @@ class ValidationPerplexity(keras.callbacks.Callback):
             metrics.append(BitsPerCharacter(self.from_logits, self.mask_token_id))
         # A stateful model reads consecutive windows from a fresh state (see `bptt_batches`).
         reset_states(self.model)
+        predict = self.model.predict_on_batch
+        if keras.backend.backend() == "jax" and stateful_layers(self.model):
+            # Compiled JAX functions drop Keras' untracked RNN state variables; eager calls don't.
+            predict = partial(self.model, training=False)
         for batch in _iterate_batches(self.validation_data, self.batch_size):
             x, y = batch[0], batch[1]
             sample_weight = batch[2] if len(batch) > 2 else None
-            y_pred = self.model.predict_on_batch(x)
+            y_pred = predict(x)
             for metric in metrics:
                 metric.update_state(np.asarray(y), y_pred, sample_weight)
         reset_states(self.model)
@@ -193,4 +198,5 @@ def _iterate_batches(data, batch_size: int):
                 "`validation_data` must yield `(x, y)` or `(x, y, sample_weight)` batches; got "
                 f"{type(batch).__name__}. Pass `(x_val, y_val)` arrays or a dataset of pairs."
             )
-        yield tuple(batch)
+        # Tensors from tf.data become NumPy so that any backend's predict function takes them.
+        yield keras.tree.map_structure(np.asarray, tuple(batch))
