@@ -147,7 +147,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def load_splits(args) -> tuple[LabelledTexts, LabelledTexts, LabelledTexts]:
+def load_splits(args) -> tuple[list[LabelledTexts], dict[str, int]]:
+    """Train, validation and test parts, and the rows skipped in all files read."""
     source = args.data or shipped.path(SHIPPED)
     default_text, default_label = SHIPPED_COLUMNS if args.data is None else ("text", "label")
     columns = (args.text_column or default_text, args.label_column or default_label)
@@ -156,10 +157,12 @@ def load_splits(args) -> tuple[LabelledTexts, LabelledTexts, LabelledTexts]:
     fractions = (0.1, 0.0) if args.test_data else (0.1, 0.1)
     train, validation, test = (data.subset(part) for part in
                                stratified_split(data.labels, fractions, args.seed))
+    skipped = dict(data.skipped)
     if args.test_data:
         test = load_labelled_texts(args.test_data, *columns, args.encoding_errors, split="test")
         report_skipped("test data", test)
-    return train, validation, test
+        skipped = {key: count + test.skipped[key] for key, count in skipped.items()}
+    return [train, validation, test], skipped
 
 
 def report_skipped(name: str, data: LabelledTexts) -> None:
@@ -198,7 +201,7 @@ def train(args) -> None:
     config = {key: value for key, value in vars(args).items()
               if key not in ("predict", "texts", "input")}
     run_dir = start_run(args.out, config)
-    train_part, validation, test = load_splits(args)
+    (train_part, validation, test), skipped = load_splits(args)
     assets = make_assets(args, run_dir, train_part)
     labels = assets.labels
     y = {name: encode_labels(part.labels, labels, name) for name, part in
@@ -228,7 +231,8 @@ def train(args) -> None:
     baseline_predicted = baseline.predict_proba(test.texts).argmax(axis=1)
     metrics.update(classification_metrics(y["test"], baseline_predicted, labels, "baseline"))
     metrics.update(num_train=len(train_part), num_validation=len(validation),
-                   num_test=len(test), vocab_size=len(assets.vocabulary))
+                   num_test=len(test), vocab_size=len(assets.vocabulary),
+                   **{f"rows_skipped_{reason}": count for reason, count in skipped.items()})
 
     write_history(run_dir, history)
     write_metrics(run_dir, metrics)
