@@ -10,6 +10,7 @@ _FILES = {
     "tinyshakespeare": "tinyshakespeare.txt.gz",
     "sms_spam": "sms_spam.tsv.gz",
     "eng_fra_tatoeba_5k": "eng_fra_tatoeba_5k.tsv.gz",
+    "bible_en_es_short": "bible_en_es_short.tsv.gz",
 }
 
 
