@@ -27,7 +27,12 @@ import datasets
 
 from textrnn.data import load_documents
 from textrnn.io import write_json
-from textrnn.preprocessing.corpus_stats import CorpusStats, resolve_tokenizer, tokenizer_spec
+from textrnn.preprocessing.corpus_stats import (
+    CorpusStats,
+    gc_paused,
+    resolve_tokenizer,
+    tokenizer_spec,
+)
 from textrnn.preprocessing.feature_selection import RULES, FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import get_stopwords
 from textrnn.preprocessing.tokenizers import (
@@ -237,5 +242,6 @@ def _lowercase(batch: dict) -> dict:
 
 def _encode_batch(texts: list[str], spec: Any, vocab: Vocabulary) -> dict:
     tokenize = resolve_tokenizer(spec)
-    return {"ids": [vocab.encode(tokenize(text)) for text in texts]}
+    with gc_paused():
+        return {"ids": [vocab.encode(tokenize(text)) for text in texts]}
 
