@@ -224,6 +224,7 @@ def train(args) -> None:
     plot_confusion_matrix(confusion_matrix(y["test"], predicted, len(labels)), labels,
                           run_dir / "confusion_matrix.png", title=f"{args.model}, test")
 
+    keras.utils.set_random_seed(args.seed)  # the baseline does not depend on the main model
     start = time.monotonic()
     baseline = classifier if classifier.bow else train_baseline(
         assets, (train_part.texts, y["train"]), (validation.texts, y["validation"]), weights)
