@@ -113,8 +113,7 @@ class GRUCell(RecurrentCell):
             states[0],
             *fp.mask_arguments(mask, projected),
         )
-        # Inference needs no saved gates (a narrower carry); autodiff still works there.
-        outputs = _gru_recurrence(*arguments) if training else _gru_forward(*arguments)
+        outputs = _gru_recurrence(*arguments)
         return outputs, [outputs[-1]]
 
     def get_config(self):
@@ -125,11 +124,11 @@ class GRUCell(RecurrentCell):
         return {**super().get_config(), **config}
 
 
-def _gru_forward(projected, kernel, recurrent_bias, h0, mask=None, keep_gates=False):
-    """Scans the `reset_after` GRU over `projected [T, B, 3U]`.
+def _gru_forward(projected, kernel, recurrent_bias, h0, mask=None):
+    """Scans the `reset_after` GRU over `projected [T, B, 3U]`; returns carries `[T, B, 5U]`.
 
-    Returns h for all steps `[T, B, U]`, or with `keep_gates` the carries `[T, B, 5U]`:
-    h, z, r, the candidate and the recurrent candidate term, saved for the backward pass.
+    Each carry is h, z, r, the candidate and the recurrent candidate term: all but h are kept
+    so that the backward pass need not recompute them.
     """
     units = h0.shape[-1]
 
@@ -142,12 +141,12 @@ def _gru_forward(projected, kernel, recurrent_bias, h0, mask=None, keep_gates=Fa
         recurrent_h = recurrent[:, 2 * units :]
         candidate = ops.tanh(x_t[:, 2 * units :] + r * recurrent_h)
         h_new = candidate + z * (h - candidate)
-        new = ops.concatenate([h_new, gates, candidate, recurrent_h], -1) if keep_gates else h_new
+        new = ops.concatenate([h_new, gates, candidate, recurrent_h], axis=-1)
         new = fp.keep_where_masked(mask_t, new, carry)
         return new, new
 
-    carry0 = [h0, ops.zeros_like(projected[0]), ops.zeros_like(h0)] if keep_gates else [h0]
-    _, carries = fp.scan(step, ops.concatenate(carry0, axis=-1), fp.with_mask(projected, mask))
+    carry0 = ops.concatenate([h0, ops.zeros_like(projected[0]), ops.zeros_like(h0)], axis=-1)
+    _, carries = fp.scan(step, carry0, fp.with_mask(projected, mask))
     return carries
 
 
@@ -156,7 +155,7 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
     """Runs the `reset_after` GRU over `projected [T, B, 3U]`; returns h for all steps."""
     mask = mask[0] if mask else None
     units = h0.shape[-1]
-    carries = _gru_forward(projected, kernel, recurrent_bias, h0, mask, keep_gates=True)
+    carries = _gru_forward(projected, kernel, recurrent_bias, h0, mask)
     hs = carries[..., :units]
 
     def grad(*upstream):

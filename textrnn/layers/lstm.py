@@ -98,14 +98,7 @@ class LSTMCell(RecurrentCell):
         projected = self.projected_inputs(inputs, training)
         kernel = ops.copy(self.recurrent_kernel)
         mask_arguments = fp.mask_arguments(mask, projected)
-        if training:
-            outputs, c_last = _lstm_recurrence(
-                projected, kernel, states[0], states[1], *mask_arguments
-            )
-        else:
-            # Inference needs no saved gates (a narrower carry); autodiff still works.
-            carries = _lstm_forward(projected, kernel, states[0], states[1], *mask_arguments)
-            outputs, c_last = carries[..., : self.units], carries[-1, :, self.units :]
+        outputs, c_last = _lstm_recurrence(projected, kernel, states[0], states[1], *mask_arguments)
         return outputs, [outputs[-1], c_last]
 
     def get_config(self):
@@ -116,11 +109,11 @@ class LSTMCell(RecurrentCell):
         return {**super().get_config(), **config}
 
 
-def _lstm_forward(projected, kernel, h0, c0, mask=None, keep_gates=False):
-    """Scans the LSTM over `projected [T, B, 4U]`; returns the carries `[T, B, 2U or 6U]`.
+def _lstm_forward(projected, kernel, h0, c0, mask=None):
+    """Scans the LSTM over `projected [T, B, 4U]`; returns the carries `[T, B, 6U]`.
 
-    Each carry is `[h, c]`, followed with `keep_gates` by the gates `i, f, g, o` so that the
-    backward pass need not recompute them.
+    Each carry is `[h, c, i, f, g, o]`: the gates are kept so that the backward pass need not
+    recompute them.
     """
     units = h0.shape[-1]
 
@@ -132,12 +125,12 @@ def _lstm_forward(projected, kernel, h0, c0, mask=None, keep_gates=False):
         g = ops.tanh(z[:, 2 * units : 3 * units])
         o = ops.sigmoid(z[:, 3 * units :])
         c_new = f * carry[:, units : 2 * units] + i * g
-        parts = [o * ops.tanh(c_new), c_new] + ([i, f, g, o] if keep_gates else [])
-        new = fp.keep_where_masked(mask_t, ops.concatenate(parts, axis=-1), carry)
+        new = ops.concatenate([o * ops.tanh(c_new), c_new, i, f, g, o], axis=-1)
+        new = fp.keep_where_masked(mask_t, new, carry)
         return new, new
 
-    carry0 = [h0, c0] + ([ops.zeros_like(projected[0])] if keep_gates else [])
-    _, carries = fp.scan(step, ops.concatenate(carry0, axis=-1), fp.with_mask(projected, mask))
+    carry0 = ops.concatenate([h0, c0, ops.zeros_like(projected[0])], axis=-1)
+    _, carries = fp.scan(step, carry0, fp.with_mask(projected, mask))
     return carries
 
 
@@ -146,7 +139,7 @@ def _lstm_recurrence(projected, kernel, h0, c0, *mask):
     """Runs the LSTM over `projected [T, B, 4U]`; returns `(h for all steps, last c)`."""
     mask = mask[0] if mask else None
     units = h0.shape[-1]
-    carries = _lstm_forward(projected, kernel, h0, c0, mask, keep_gates=True)
+    carries = _lstm_forward(projected, kernel, h0, c0, mask)
     hs, cs = carries[..., :units], carries[..., units : 2 * units]
 
     def grad(*upstream):

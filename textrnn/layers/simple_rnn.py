@@ -32,12 +32,11 @@ class SimpleRNNCell(RecurrentCell):
 
     def call(self, inputs, states, training=False):
         previous = states[0] if isinstance(states, (list, tuple)) else states
-        dp_mask = self.get_dropout_mask(inputs)
-        rec_dp_mask = self.get_recurrent_dropout_mask(previous)
-        if training and dp_mask is not None:
-            inputs = inputs * dp_mask
-        if training and rec_dp_mask is not None:
-            previous = previous * rec_dp_mask
+        if training:  # masks are drawn only in training, never inside an inference loop
+            dp_mask = self.get_dropout_mask(inputs)
+            rec_dp_mask = self.get_recurrent_dropout_mask(previous)
+            inputs = inputs if dp_mask is None else inputs * dp_mask
+            previous = previous if rec_dp_mask is None else previous * rec_dp_mask
         h = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             h = h + self.bias
