@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-from pathlib import Path
 
 import datasets
 import numpy as np
@@ -101,18 +99,8 @@ def main(argv: list[str] | None = None) -> None:
 
     documents = build_corpus(args.mb)
     megabytes = sum(len(doc.encode("utf-8")) for doc in documents) / 1e6
-    with tempfile.TemporaryDirectory() as folder:
-        # textrnn reads the corpus as the utility does: a memory-mapped Arrow dataset.
-        path = Path(folder) / "corpus.txt"
-        path.write_text("\n".join(documents) + "\n", encoding="utf-8")
-        corpus = data.load_documents(path, cache_dir=folder)
-        if len(corpus) != len(documents):
-            raise SystemExit(f"MISMATCH: {len(corpus)} documents read back, {len(documents)} "
-                             "written")
-        run_all(documents, corpus, megabytes, args)
-
-
-def run_all(documents: list[str], corpus: datasets.Dataset, megabytes: float, args) -> None:
+    # Both sides start from the documents in memory (textrnn as an in-memory Dataset).
+    corpus = datasets.Dataset.from_dict({"text": documents})
     print(f"corpus: {len(documents):,} documents, {megabytes:.1f} MB; textrnn num_proc="
           f"{args.num_proc}, {os.cpu_count()} cores")
     setups = {  # name: (textrnn tokenizer, CountVectorizer arguments; None = tokenizer=)

@@ -6,7 +6,7 @@ import pytest
 
 from textrnn.preprocessing.corpus_stats import CorpusStats
 from textrnn.preprocessing.pipeline import PreprocessOptions, preprocess
-from textrnn.preprocessing.tokenizers import CharTokenizer, WordTokenizer
+from textrnn.preprocessing.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
 from textrnn.preprocessing.vocabulary import Vocabulary
 from textrnn.preprocessing.zipf_plot import plot_zipf
 
@@ -98,13 +98,17 @@ def test_char_level_and_reusing_a_vocabulary(tmp_path, corpus):
     assert summary["coverage"] < 1.0  # "z" and "b" are unknown
 
 
-def test_subword_level(tmp_path, corpus):
-    path, _ = corpus
-    out, summary = run(tmp_path, [path], level="subword", vocab_size=40)
-    assert (out / "subword.model").exists()
-    assert summary["tokenizer"]["level"] == "subword"
-    vocab = Vocabulary.load(out / "vocab.json")
-    assert len(vocab) <= 40 + 2 and summary["coverage"] == pytest.approx(1.0)
+def test_subword_level_and_retraining_in_place(tmp_path, corpus):
+    path, lines = corpus
+    for vocab_size in (45, 32):  # same folder, same model path: nothing stale may be reused
+        out, summary = run(tmp_path, [path], level="subword", vocab_size=vocab_size)
+        tokenizer = SubwordTokenizer.load(out / "subword.model")
+        assert summary["num_tokens"] == sum(len(tokenizer.tokenize(line)) for line in lines)
+        assert summary["tokenizer"]["level"] == "subword"
+        vocab = Vocabulary.load(out / "vocab.json")
+        assert len(vocab) <= vocab_size + 2 and summary["coverage"] == pytest.approx(1.0)
+        ids = datasets.load_from_disk(str(out / "encoded"))["ids"][0]
+        assert vocab.decode(ids) == tokenizer.tokenize(lines[0])
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,10 @@ class CorpusStats:
             input_columns=[text_column],
             remove_columns=dataset.column_names,
             fn_kwargs={"spec": tokenizer_spec(tokenizer)},
+            # The per-batch counts are small: keep them in memory, and never reuse a cached
+            # result (a sentencepiece model can change behind an unchanged path).
+            keep_in_memory=True,
+            load_from_cache_file=False,
             desc="Counting tokens",
         )
         return cls._from_partial_counts(counted.with_format("arrow")[:])

@@ -183,6 +183,7 @@ def encode_corpus(corpus, tokenizer: Tokenizer, vocab: Vocabulary, options: Prep
         _encode_batch, batched=True, batch_size=options.batch_size, num_proc=_procs(options),
         input_columns=["text"], remove_columns=corpus.column_names, features=features,
         fn_kwargs={"spec": tokenizer_spec(tokenizer), "vocab": vocab},
+        load_from_cache_file=False,  # the tokenizer's model file may have changed in place
         desc="Encoding",
     )
 
