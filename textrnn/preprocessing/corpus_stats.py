@@ -17,10 +17,8 @@ import contextlib
 import dataclasses
 import gc
 import itertools
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache
 from typing import Any
 
 import datasets
@@ -146,9 +144,8 @@ class CorpusStats:
             num_proc=num_proc if num_proc and num_proc > 1 else None,
             input_columns=[text_column],
             remove_columns=dataset.column_names,
-            fn_kwargs={"spec": tokenizer_spec(tokenizer)},
-            # The per-batch counts are small: keep them in memory, and never reuse a cached
-            # result (a sentencepiece model can change behind an unchanged path).
+            fn_kwargs={"tokenizer": tokenizer},
+            # The per-batch counts are small: keep them in memory; recount every time.
             keep_in_memory=True,
             load_from_cache_file=False,
             desc="Counting tokens",
@@ -326,7 +323,7 @@ class CorpusStats:
                 f"num_types={self.num_types})")
 
 
-# === Parallel counting helpers (module level so that worker processes can import them) ===
+# === Counting helpers (module level so that worker processes can import them) ===
 
 
 def _tokenize_function(tokenizer: Any) -> Callable[[str], list[str]] | None:
@@ -340,31 +337,6 @@ def _tokenize_function(tokenizer: Any) -> Callable[[str], list[str]] | None:
         f"Received an invalid value for argument `tokenizer`: {tokenizer!r}; expected a "
         "textrnn Tokenizer, a callable `text -> list[str]`, or None for token lists."
     )
-
-
-def tokenizer_spec(tokenizer: Any) -> Any:
-    """What to send to worker processes: a (level, JSON config) pair for textrnn tokenizers.
-
-    A sentencepiece processor does not pickle, so textrnn tokenizers are rebuilt from their
-    config in each worker (once, see `_rebuild`); other callables are sent as they are.
-    """
-    if getattr(tokenizer, "level", None) and hasattr(tokenizer, "get_config"):
-        return (tokenizer.level, json.dumps(tokenizer.get_config(), sort_keys=True))
-    return tokenizer
-
-
-@lru_cache(maxsize=8)
-def _rebuild(level: str, config: str) -> Callable[[str], list[str]]:
-    from textrnn.preprocessing.tokenizers import get_tokenizer
-
-    return get_tokenizer(level, **json.loads(config)).tokenize
-
-
-def resolve_tokenizer(spec: Any) -> Callable[[str], list[str]] | None:
-    """Turn what `tokenizer_spec` produced back into a tokenize function (in any process)."""
-    if isinstance(spec, tuple):
-        return _rebuild(*spec)
-    return _tokenize_function(spec)
 
 
 @contextlib.contextmanager
@@ -385,9 +357,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _count_batch(texts: list, spec: Any) -> dict[str, list]:
-    """Count one batch of documents; returns one row holding the batch's partial counts."""
-    tokenize = resolve_tokenizer(spec)
+def _count_batch(texts: list, tokenizer: Any) -> dict[str, list]:
+    """Count one batch of documents; returns one row holding the batch's partial counts.
+
+    Worker processes receive `tokenizer` through `dill` (a sentencepiece model travels as its
+    serialized contents, so a worker can never read a newer file than the caller used).
+    """
+    tokenize = _tokenize_function(tokenizer)
     with gc_paused():
         documents = list(map(tokenize, texts)) if tokenize else texts
         # Counter(chain(...)) counts in C; one `update` call per document would cost more.

@@ -27,12 +27,7 @@ import datasets
 
 from textrnn.data import load_documents
 from textrnn.io import write_json
-from textrnn.preprocessing.corpus_stats import (
-    CorpusStats,
-    gc_paused,
-    resolve_tokenizer,
-    tokenizer_spec,
-)
+from textrnn.preprocessing.corpus_stats import CorpusStats, gc_paused
 from textrnn.preprocessing.feature_selection import RULES, FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import get_stopwords
 from textrnn.preprocessing.tokenizers import (
@@ -182,8 +177,8 @@ def encode_corpus(corpus, tokenizer: Tokenizer, vocab: Vocabulary, options: Prep
     return corpus.map(
         _encode_batch, batched=True, batch_size=options.batch_size, num_proc=_procs(options),
         input_columns=["text"], remove_columns=corpus.column_names, features=features,
-        fn_kwargs={"spec": tokenizer_spec(tokenizer), "vocab": vocab},
-        load_from_cache_file=False,  # the tokenizer's model file may have changed in place
+        fn_kwargs={"tokenizer": tokenizer, "vocab": vocab},
+        load_from_cache_file=False,  # always encode afresh; outputs go to save_to_disk
         desc="Encoding",
     )
 
@@ -241,8 +236,7 @@ def _lowercase(batch: dict) -> dict:
     return {"text": [text.lower() for text in batch["text"]]}
 
 
-def _encode_batch(texts: list[str], spec: Any, vocab: Vocabulary) -> dict:
-    tokenize = resolve_tokenizer(spec)
+def _encode_batch(texts: list[str], tokenizer: Tokenizer, vocab: Vocabulary) -> dict:
     with gc_paused():
-        return {"ids": [vocab.encode(tokenize(text)) for text in texts]}
+        return {"ids": [vocab.encode(tokenizer.tokenize(text)) for text in texts]}
 
