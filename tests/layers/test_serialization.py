@@ -7,6 +7,7 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 from _helpers import FEATURES, INPUTS, MASK, STEPS
 
 from textrnn.layers import GRU, LSTM, SimpleRNN
@@ -21,6 +22,7 @@ print(json.dumps(model.predict(inputs, verbose=0).tolist()))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter imports TensorFlow/JAX and Keras: ~10 s
 def test_model_loads_in_fresh_process_with_identical_outputs(tmp_path):
     sequences = keras.Input((STEPS, FEATURES))
     hidden = keras.layers.Masking(0.0)(sequences)
