@@ -54,6 +54,9 @@ def test_tokenizer_and_dataset_paths_agree():
         assert counted.term_freq == streamed.term_freq
         assert counted.doc_freq == streamed.doc_freq
         assert (counted.num_docs, counted.num_tokens) == (21, streamed.num_tokens)
+    iterable = dataset.to_iterable_dataset(num_shards=3)
+    counted = CorpusStats.from_documents(iterable, tokenizer, text_column="body")
+    assert counted.term_freq == streamed.term_freq and counted.doc_freq == streamed.doc_freq
 
 
 def test_empty_inputs():
