@@ -4,7 +4,6 @@ import pytest
 
 from textrnn import layers
 from textrnn.generation import RecurrentGenerator
-from textrnn.layers.one_hot import OneHot
 
 VOCAB = 11
 
@@ -25,7 +24,7 @@ MODELS = {
     "keras_stacked_lstm_gru": lambda: language_model([
         keras.layers.LSTM(16, return_sequences=True), keras.layers.GRU(12, return_sequences=True)]),
     "onehot_input": lambda: language_model([layers.SimpleRNN(16, return_sequences=True)],
-                                           OneHot(VOCAB)),
+                                           layers.OneHot(VOCAB)),
 }
 
 

@@ -1,20 +1,26 @@
-"""Recurrent cells and layers written with `keras.ops`, weight-compatible with Keras' built-ins.
+"""Recurrent cells and layers written with `keras.ops`, weight-compatible with Keras' built-ins,
+plus the attention layers of the translator and a `OneHot` input layer.
 
 Importing this package registers every layer with Keras' serialization (package "textrnn"),
 so models using them load with `keras.saving.load_model` and no `custom_objects`.
 """
 
+from textrnn.layers.attention import BahdanauAttention, LuongAttention
 from textrnn.layers.cell import RecurrentCell
 from textrnn.layers.gru import GRU, GRUCell
 from textrnn.layers.lstm import LSTM, LSTMCell
+from textrnn.layers.one_hot import OneHot
 from textrnn.layers.rnn import RNNLayer
 from textrnn.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 
 __all__ = [
+    "BahdanauAttention",
     "GRU",
     "LSTM",
     "GRUCell",
     "LSTMCell",
+    "LuongAttention",
+    "OneHot",
     "RNNLayer",
     "RecurrentCell",
     "SimpleRNN",
