@@ -47,7 +47,9 @@ DEFAULTS = dict(
     embedding_dim=64,
     dropout=0.0,        # the default run is too short to overfit; use 0.2-0.5 for long runs
     seq_len=128,        # truncated-BPTT window: longer reaches further back, fewer updates
-    batch_size=32,      # parallel streams; must divide nothing, but fixes the stateful batch
+    reset_every=8,      # zero the carried state every 8 windows, so prompts (which start
+                        # from a zero state) are in distribution; 0 never resets mid-epoch
+    batch_size=32,      # parallel streams (the stateful model's fixed batch size)
     lr=2e-3,
     clip=1.0,           # global gradient norm
     epochs=30,
@@ -84,6 +86,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument("--dropout", type=float, default=DEFAULTS["dropout"])
     train = parser.add_argument_group("training")
     train.add_argument("--seq-len", type=int, default=DEFAULTS["seq_len"])
+    train.add_argument("--reset-every", type=int, default=DEFAULTS["reset_every"],
+                       help="reset the carried state every N windows (0: only per epoch)")
     train.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
     train.add_argument("--lr", type=float, default=DEFAULTS["lr"])
     train.add_argument("--clip", type=float, default=DEFAULTS["clip"])
@@ -151,7 +155,7 @@ def train(args) -> None:
     with get_strategy(args.distribute).scope():
         model, history = fit_resumable(
             build, run_dir, epochs=args.epochs, max_minutes=args.max_minutes,
-            callbacks=[ResetStatesCallback(),
+            callbacks=[ResetStatesCallback(args.reset_every or None),
                        SampleCallback(assets, args.prompt, args.sample_length, run_dir)],
             x=x_train, y=y_train, batch_size=args.batch_size, shuffle=False,
             validation_data=validation)

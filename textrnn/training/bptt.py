@@ -78,14 +78,39 @@ def reset_states(model: keras.Model) -> None:
 
 
 class ResetStatesCallback(keras.callbacks.Callback):
-    """Resets stateful layers at the start of every epoch and of every evaluation.
+    """Resets stateful layers at the start of every epoch, of every evaluation, and optionally
+    every `every_n_batches` training batches.
 
     Each epoch starts again at the beginning of every stream, so the state carried from the
     end of the previous epoch (or from validation windows) must not leak into it.
+
+    Why reset within an epoch: with the state carried through whole streams, a model only
+    ever starts from a zero state at the same `batch_size` positions (the stream starts), so
+    a zero state becomes out of distribution — yet generation from a prompt and evaluation
+    start there. Measured on tinyshakespeare: after 5 epochs without periodic resets the
+    validation loss was 1.50 nats/char overall but about 9 on the stream that starts with a
+    speaker's name, and sampling from "ROMEO:" gave gibberish. Resetting every few windows
+    trains zero-state starts at many positions while keeping long carried context.
+
+    Args:
+        every_n_batches: also reset before every n-th training batch (None: only at epoch
+            and evaluation starts).
     """
+
+    def __init__(self, every_n_batches: int | None = None):
+        super().__init__()
+        if every_n_batches is not None and (isinstance(every_n_batches, bool) or not isinstance(
+                every_n_batches, int) or every_n_batches < 1):
+            raise ValueError("Received an invalid value for argument `every_n_batches`: "
+                             f"expected a positive integer or None, got {every_n_batches!r}.")
+        self.every_n_batches = every_n_batches
 
     def on_epoch_begin(self, epoch, logs=None):
         reset_states(self.model)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.every_n_batches and batch and batch % self.every_n_batches == 0:
+            reset_states(self.model)
 
     def on_test_begin(self, logs=None):
         reset_states(self.model)
