@@ -1,3 +1,4 @@
+import itertools
 import json
 from collections import Counter
 
@@ -5,6 +6,7 @@ import datasets
 import numpy as np
 import pytest
 
+from textrnn.preprocessing import corpus_stats
 from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
 from textrnn.preprocessing.tokenizers import WordTokenizer
 
@@ -57,6 +59,69 @@ def test_tokenizer_and_dataset_paths_agree():
     iterable = dataset.to_iterable_dataset(num_shards=3)
     counted = CorpusStats.from_documents(iterable, tokenizer, text_column="body")
     assert counted.term_freq == streamed.term_freq and counted.doc_freq == streamed.doc_freq
+
+
+def counted_one_by_one(token_lists):
+    stats = CorpusStats()
+    for tokens in token_lists:
+        stats.update(tokens)
+    return stats
+
+
+def assert_same_counts(stats, expected):
+    assert stats.term_freq == expected.term_freq and stats.doc_freq == expected.doc_freq
+    assert (stats.num_docs, stats.num_tokens) == (expected.num_docs, expected.num_tokens)
+
+
+def test_update_batch_equals_update_per_document():
+    stats = CorpusStats()
+    stats.update_batch(DOCS[:2])
+    stats.update_batch(DOCS[2:])
+    assert_same_counts(stats, counted_one_by_one(DOCS))
+    with pytest.raises(ValueError, match="sequence of tokens"):
+        stats.update_batch([["a"], "a b"])
+
+
+TEXTS = [f"The cat {i % 7} sat, the dog {i % 5}; Ｃａｔ! Don't" * (1 + i % 4) for i in range(90)]
+
+
+@pytest.mark.parametrize("num_proc", [2, 3])
+def test_forked_workers_count_exactly_as_one_process(monkeypatch, num_proc):
+    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
+    parts = corpus_stats._worker_parts(TEXTS, num_proc)
+    assert len(parts) == num_proc and parts[0][0] == 0 and parts[-1][1] == len(TEXTS)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+    sizes = [sum(map(len, TEXTS[start:stop])) for start, stop in parts]
+    assert max(sizes) - min(sizes) <= 2 * max(map(len, TEXTS))  # balanced by text, not docs
+    tokenizer = WordTokenizer(lowercase=True)
+    expected = counted_one_by_one(map(tokenizer.tokenize, TEXTS))
+    for batch_size in (1, 7, 1000):
+        forked = CorpusStats.from_documents(TEXTS, tokenizer, num_proc=num_proc,
+                                            batch_size=batch_size)
+        assert_same_counts(forked, expected)
+    token_lists = [tokenizer.tokenize(text) for text in TEXTS]
+    assert_same_counts(CorpusStats.from_documents(token_lists, num_proc=num_proc), expected)
+    characters = CorpusStats.from_documents(TEXTS, list, num_proc=num_proc)  # a callable
+    assert characters.term_freq == Counter("".join(TEXTS))
+
+
+def test_parallel_only_for_large_sequences(monkeypatch):
+    assert corpus_stats._worker_parts(TEXTS, 2) == []  # below PARALLEL_MIN_SIZE per worker
+    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
+    assert corpus_stats._worker_parts(iter(TEXTS), 2) == []  # not a sequence: one process
+    assert corpus_stats._worker_parts(TEXTS, 1) == [] and corpus_stats._worker_parts([], 2) == []
+    total = sum(map(len, TEXTS))
+    assert len(corpus_stats._worker_parts(TEXTS, 1000)) == total // 100 < 1000  # capped by size
+    streamed = CorpusStats.from_documents(iter(TEXTS), str.split, num_proc=2)
+    assert_same_counts(streamed, counted_one_by_one(map(str.split, TEXTS)))
+
+
+def test_worker_errors_reach_the_caller(monkeypatch):
+    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
+    token_lists = [text.split() for text in TEXTS]
+    token_lists[-1] = "not tokenized"  # in the last worker's part
+    with pytest.raises(ValueError, match="sequence of tokens"):
+        CorpusStats.from_documents(token_lists, num_proc=2)
 
 
 def test_empty_inputs():

@@ -173,3 +173,20 @@ def test_subword_load_bad_files(tmp_path):
     junk.write_bytes(b"\x00not a model")
     with pytest.raises(InputError, match="junk.model.*not a valid sentencepiece model"):
         SubwordTokenizer.load(junk)
+
+
+@pytest.mark.parametrize("tokenizer", [
+    CharTokenizer(), CharTokenizer(lowercase=True, normalization="NFKC"),
+    WordTokenizer(), WordTokenizer(lowercase=True), WordTokenizer(normalization=None),
+    WordTokenizer(method="whitespace"), WordTokenizer(method="toktok", lowercase=True),
+])
+def test_tokenize_batch_equals_tokenize_per_document(tokenizer):
+    texts = ["Ｆｕｌｌ ﬁne CAFÉ", "", "Don't stop,\nwell-known Sam!", "ΟΔΟΣ Σ", " \t"]
+    assert tokenizer.tokenize_batch(texts) == [tokenizer.tokenize(text) for text in texts]
+    assert tokenizer.tokenize_batch(iter(texts)) == tokenizer.tokenize_batch(texts)
+    assert tokenizer.tokenize_batch([]) == []
+
+
+def test_subword_tokenize_batch_uses_the_base_loop(subword):
+    texts = list(tiny_corpus(3))
+    assert subword.tokenize_batch(texts) == [subword.tokenize(text) for text in texts]
