@@ -163,11 +163,17 @@ def run(args) -> None:
                                args.length_penalty)[0]
         plot_attention(decoder, assets, source, hypothesis, run_dir / f"attention_{i}.png")
     if args.compare_baseline and args.attention != "none":
-        baseline, *_ = train_one(args, run_dir / "baseline", "none", corpus)
-        baseline_metrics = evaluate(Seq2SeqDecoder(baseline), assets, sources, references,
-                                    run_dir / "baseline", **decode)
+        # Same data, seed, epochs and --max-minutes; its own subword models (trained on the
+        # same sentences) decode its own outputs.
+        baseline, baseline_assets, baseline_history, _ = train_one(
+            args, run_dir / "baseline", "none", corpus)
+        baseline_metrics = evaluate(Seq2SeqDecoder(baseline), baseline_assets, sources,
+                                    references, run_dir / "baseline", **decode)
         metrics.update(baseline_bleu=baseline_metrics["test_bleu"],
-                       baseline_chrf=baseline_metrics["test_chrf"])
+                       baseline_chrf=baseline_metrics["test_chrf"],
+                       baseline_bleu_greedy=baseline_metrics["test_bleu_greedy"],
+                       baseline_chrf_greedy=baseline_metrics["test_chrf_greedy"],
+                       baseline_epochs=len(baseline_history))
     write_metrics(run_dir, metrics)
 
 
