@@ -116,3 +116,44 @@ def test_stateful_two_calls_equal_one_call_on_concatenation(name, extra):
     assert_close(builtin(np.concatenate([INPUTS, second], axis=1)), halves)
     ours.reset_state()
     assert_close(builtin(INPUTS), ours(INPUTS))
+
+
+class _VaryingLengths(keras.utils.PyDataset):
+    """Token batches whose length changes from batch to batch, zero-padded at the end."""
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, index):
+        rng = np.random.default_rng(index)
+        ids = rng.integers(1, 20, size=(4, 4 + index))
+        ids[0, -2:] = 0
+        return ids, rng.integers(0, 2, size=4)
+
+
+@core_variants
+def test_fit_on_batches_of_unknown_length_with_mask_matches_builtin(name, extra):
+    # On TensorFlow a PyDataset traces the step with an unknown number of timesteps; scanning
+    # inputs and mask together then failed inside Keras' scan.
+    def model(module):
+        keras.utils.set_random_seed(0)
+        built = keras.Sequential(
+            [
+                keras.Input((None,), dtype="int32"),
+                keras.layers.Embedding(20, FEATURES, mask_zero=True),
+                keras.layers.Bidirectional(getattr(module, name)(UNITS, **extra)),
+                keras.layers.Dense(2),
+            ]
+        )
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        built.compile(keras.optimizers.SGD(0.5), loss)
+        return built
+
+    builtin, ours = model(keras.layers), model(textrnn_layers)
+    ours.set_weights(builtin.get_weights())
+    for trained in (builtin, ours):
+        trained.fit(_VaryingLengths(), epochs=1, shuffle=False, verbose=0)
+    assert_close(builtin.get_weights(), ours.get_weights(), atol=2e-5)
+    assert_close(
+        builtin.predict(_VaryingLengths(), verbose=0), ours.predict(_VaryingLengths(), verbose=0)
+    )

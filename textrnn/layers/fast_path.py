@@ -8,6 +8,8 @@ of one small accumulation per step. Masked steps (mask 0) keep the previous stat
 gradient passes straight through to the previous step.
 """
 
+from itertools import pairwise
+
 import keras
 from keras import ops
 
@@ -58,11 +60,34 @@ def mask_arguments(mask, like):
     return () if mask is None else (ops.cast(mask, like.dtype),)
 
 
-def scan(step, init, xs, reverse=False):
-    """`keras.ops.scan`, letting TensorFlow overlap independent work of nearby steps.
+def scan(step, init, xs, reverse=False, unroll=None):
+    """`keras.ops.scan` over one tensor or a (nested) tuple of time-major tensors.
 
-    On TensorFlow `unroll` sets the while loop's `parallel_iterations` (32, as Keras' own RNN
-    loop uses); on JAX it would copy the step body, which measured no faster, so it stays 1.
+    Several `xs` (all `[timesteps, batch, width]`) are concatenated along the last axis and
+    split again inside `step`, so the backend always scans a single tensor: Keras' TensorFlow
+    scan fails on several `xs` whose number of steps is unknown when traced (e.g. batches of
+    varying length), with "'NoneType' object has no attribute 'assert_is_compatible_with'".
+
+    On TensorFlow `unroll` defaults to the while loop's `parallel_iterations` (32, as Keras'
+    own RNN loop uses), letting it overlap independent work of nearby steps; on JAX it would
+    copy the step body, which measured no faster, so it defaults to 1 there.
     """
-    unroll = 32 if keras.backend.backend() == "tensorflow" else 1
-    return ops.scan(step, init, xs, reverse=reverse, unroll=unroll)
+    if unroll is None:
+        unroll = 32 if keras.backend.backend() == "tensorflow" else 1
+    flat = keras.tree.flatten(xs)
+    if len(flat) == 1:
+        return ops.scan(step, init, xs, reverse=reverse, unroll=unroll)
+    dtypes = [x.dtype for x in flat]
+    edges = [0]
+    for x in flat:
+        edges.append(edges[-1] + x.shape[-1])
+    packed = ops.concatenate([ops.cast(x, dtypes[0]) for x in flat], axis=-1)
+
+    def packed_step(carry, packed_t):
+        parts = [
+            ops.cast(packed_t[..., start:end], dtype)
+            for (start, end), dtype in zip(pairwise(edges), dtypes, strict=True)
+        ]
+        return step(carry, keras.tree.pack_sequence_as(xs, parts))
+
+    return ops.scan(packed_step, init, packed, reverse=reverse, unroll=unroll)

@@ -4,8 +4,9 @@ The cell computes one step; this layer owns the loop over time, masking, initial
 states and `go_backwards`. In training it first asks the cell for its fast path (input
 projection for all steps as one matmul, then only the recurrent part stepped, with a
 hand-written backward pass); for inference, or when the cell raises `NotImplementedError`, it
-runs the generic loop that calls the cell once per step. Both loops use `keras.ops.scan` over
-a single packed tensor (the TensorFlow backend's scan cannot carry a list).
+runs the generic loop that calls the cell once per step. Both loops scan with
+`fast_path.scan`, which packs several scanned tensors (inputs and mask) into one, as the
+TensorFlow backend's scan fails on several of unknown length.
 """
 
 import inspect
@@ -15,6 +16,7 @@ import keras
 from keras import ops
 
 from textrnn.layers.cell import RecurrentCell
+from textrnn.layers.fast_path import scan
 
 LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful")
 
@@ -231,7 +233,7 @@ class RNNLayer(keras.layers.Layer):
             return new_carry, new_carry
 
         step_inputs = inputs if mask is None else (inputs, mask)
-        final, carries = ops.scan(step, ops.concatenate(states, axis=-1), step_inputs)
+        final, carries = scan(step, ops.concatenate(states, axis=-1), step_inputs, unroll=1)
         final_states = [final[:, start:end] for start, end in pairwise(edges)]
         return carries[..., : self.cell.output_size], final_states
 
