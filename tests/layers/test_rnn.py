@@ -151,3 +151,51 @@ def test_mismatched_initial_state_names_argument_and_shapes():
 def test_stateful_without_fixed_batch_size_is_rejected():
     with pytest.raises(ValueError, match="`stateful=True`.*batch_size"):
         keras.Sequential([keras.Input((STEPS, FEATURES)), LSTM(4, stateful=True)])
+
+
+def _stacked_model(stateful, steps):
+    """LSTM -> GRU -> SimpleRNN, all returning sequences, with a fixed batch size."""
+    sequences = keras.Input(batch_shape=(INPUTS.shape[0], steps, FEATURES))
+    hidden = LSTM(UNITS, return_sequences=True, stateful=stateful)(sequences)
+    hidden = GRU(UNITS, return_sequences=True, stateful=stateful)(hidden)
+    output = SimpleRNN(UNITS, return_sequences=True, stateful=stateful)(hidden)
+    model = keras.Model(sequences, output)
+    model.compile(keras.optimizers.SGD(0.0), "mse")  # no update: windows see the same weights
+    return model
+
+
+def _reset(model):
+    for layer in model.layers[1:]:
+        layer.reset_state()
+
+
+def test_compiled_steps_carry_state_across_windows(tmp_path):
+    # JAX's compiled steps are stateless: the carried states must be model variables that the
+    # trainer threads from batch to batch, not untracked ones whose updates are dropped.
+    windows = [INPUTS, INPUTS[:, ::-1]]
+    targets = [TARGETS, TARGETS[:, ::-1]]
+    stateful = _stacked_model(True, STEPS)
+    whole = _stacked_model(False, 2 * STEPS)
+    assert len(stateful.get_weights()) == len(whole.get_weights())
+    whole.set_weights(stateful.get_weights())
+    expected = np.asarray(whole(np.concatenate(windows, axis=1)))
+    halves = np.split(expected, 2, axis=1)
+    expected_losses = [
+        np.mean((half - target) ** 2) for half, target in zip(halves, targets, strict=True)
+    ]
+
+    predicted = [stateful.predict_on_batch(window) for window in windows]
+    assert_close(expected, np.concatenate(predicted, axis=1))
+    _reset(stateful)
+    trained = [stateful.train_on_batch(x, y) for x, y in zip(windows, targets, strict=True)]
+    np.testing.assert_allclose(trained, expected_losses, rtol=1e-5)
+    _reset(stateful)
+    evaluated = stateful.evaluate(
+        np.concatenate(windows), np.concatenate(targets), batch_size=INPUTS.shape[0], verbose=0
+    )
+    np.testing.assert_allclose(evaluated, np.mean(expected_losses), rtol=1e-5)
+
+    # The carried states are not weights: saving and loading ignores them.
+    stateful.save(tmp_path / "stateful.keras")
+    loaded = keras.saving.load_model(tmp_path / "stateful.keras")
+    assert_close(halves[0], loaded.predict_on_batch(windows[0]))

@@ -101,9 +101,19 @@ class RNNLayer(keras.layers.Layer):
             if isinstance(self.cell.state_size, list)
             else [self.cell.state_size]
         )
-        # Kept out of Keras' tracking (like keras.layers.RNN does), so `get_weights()` lists
-        # exactly the built-in layer's weights and saved models do not store batch state.
+        # Kept out of Keras' weight tracking, so `get_weights()` lists exactly the built-in
+        # layer's weights and saved models do not store batch state; `variables` lists them.
         object.__setattr__(self, "states", None)
+
+    @property
+    def variables(self):
+        """All layer state: the weights, seed state and, when stateful, the carried states.
+
+        The carried states are state but not weights (like a seed generator's): listing them
+        here puts them in `non_trainable_variables`, which JAX's compiled `fit`, `evaluate` and
+        `predict` thread from one batch to the next (untracked, their updates were dropped).
+        """
+        return super().variables + list(self.states or [])
 
     # === Shapes and validation ===
 
@@ -242,7 +252,7 @@ class RNNLayer(keras.layers.Layer):
     def reset_state(self):
         """Sets the states of a stateful layer back to zeros."""
         for variable in self.states or []:
-            variable.assign(ops.zeros_like(variable.value))
+            variable.assign(ops.zeros(variable.shape, variable.dtype))
 
     def reset_states(self):
         """Alias of `reset_state` (older Keras name)."""
