@@ -401,8 +401,8 @@ def _count_forked(documents: Sequence, parts, tokenize_batch, batch_size: int) -
     context = mp.get_context("fork")
     shared = (documents, tokenize_batch, batch_size)
     # No cyclic collection on either side while they share memory: a collection writes to the
-    # header of every tracked object (~500k once TensorFlow is imported), which would copy
-    # nearly all shared pages (measured: 2x the CPU time of counting in one process).
+    # header of every tracked object (~500k once TensorFlow is imported), so each one would
+    # copy nearly all shared pages (the copy-on-write cost `gc.freeze`'s documentation names).
     with gc_paused(), context.Pool(len(parts) - 1, _share, (shared,)) as pool:
         pending = pool.map_async(_count_part, parts[1:])
         stats = _count_part(parts[0], shared)
