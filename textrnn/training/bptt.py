@@ -72,7 +72,13 @@ def stateful_layers(model: keras.Model) -> list[keras.layers.Layer]:
 
 
 def reset_states(model: keras.Model) -> None:
-    """Zero the recurrent state of every stateful layer in `model`."""
+    """Zero the recurrent state of every stateful layer in `model`.
+
+    Also works inside a JAX `fit`: the trainer's own copy of the variables is written back
+    first (`jax_state_sync`), so the next step reads the zeroed state.
+    """
+    if hasattr(model, "jax_state_sync"):
+        model.jax_state_sync()
     for layer in stateful_layers(model):
         layer.reset_state()
 
