@@ -105,3 +105,21 @@ def test_feature_batches_are_dense_rows():
     batches = FeatureBatches(matrix, batch_size=4)
     assert len(batches) == 3
     np.testing.assert_allclose(np.concatenate([batches[i] for i in range(3)]), matrix.toarray())
+
+
+def test_batches_of_different_lengths_train_in_keras():
+    import keras
+
+    from textrnn.layers import GRU
+
+    # Sorted by length, the first two batches would both be 8 wide and fix the time axis of
+    # the tf.data signature Keras infers from them; a later, wider batch would then fail.
+    sequences = [np.ones(n, "int32") for n in (3, 3, 4, 4, 5, 5, 30, 30)]
+    batches = SequenceBatches(sequences, np.zeros(8, "int32"), batch_size=2)
+    assert batches[0][0].shape[1] != batches[1][0].shape[1]
+    model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                              keras.layers.Embedding(3, 4, mask_zero=True), GRU(4),
+                              keras.layers.Dense(2)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(batches, epochs=1, verbose=0)
+    assert model.predict(SequenceBatches(sequences, batch_size=2), verbose=0).shape == (8, 2)

@@ -236,6 +236,20 @@ class SequenceBatches(keras.utils.PyDataset):
         self._batches = self._plan()
 
     def _plan(self) -> list[np.ndarray]:
+        return self._widest_and_narrowest_first(self._plan_batches())
+
+    def _widest_and_narrowest_first(self, batches: list[np.ndarray]) -> list[np.ndarray]:
+        # Keras' TensorFlow adapter takes the tf.data signature from the first two batches:
+        # if both had the same length, the time axis would be fixed and a longer batch later
+        # would fail. A widest batch then a narrowest one make that axis `None`.
+        widths = [int(self._lengths[batch].max()) for batch in batches]
+        first, second = int(np.argmax(widths)), int(np.argmin(widths))
+        if first == second:
+            return batches
+        rest = [batch for i, batch in enumerate(batches) if i not in (first, second)]
+        return [batches[first], batches[second], *rest]
+
+    def _plan_batches(self) -> list[np.ndarray]:
         if not self.shuffle:
             order = np.argsort(self._lengths, kind="stable")
             return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
