@@ -8,11 +8,14 @@
 Sentences become sentencepiece subwords (separate vocabularies, or `--shared-vocab`); pairs
 with an empty side are skipped and pairs longer than `--max-length` pieces are dropped, both
 counted. A bidirectional encoder feeds a decoder with Bahdanau / Luong attention, trained with
-teacher forcing, label smoothing and global-norm clipping, with a checkpoint per epoch (run
-the same command again to resume). The test split is translated greedily and with beam search
-and scored with sacrebleu. The run folder gets config.json, model.keras, the subword models
-and vocabularies, history.csv, learning_curves.png, test_predictions.tsv, attention_*.png and
-metrics.json (test_bleu, test_chrf, test_bleu_greedy, test_chrf_greedy, baseline_bleu).
+teacher forcing, optional label smoothing and global-norm clipping, with a checkpoint per
+epoch (run the same command again to resume). The output bias starts at the targets' log
+unigram frequencies (`log_prior`): started at zero, the model saturated its tanh layers to
+learn that bias and stayed on the unigram loss (5.9) for the whole default budget. The test
+split is translated greedily and with beam search and scored with sacrebleu. The run folder
+gets config.json, model.keras, the subword models and vocabularies, history.csv,
+learning_curves.png, test_predictions.tsv, attention_*.png and metrics.json (test_bleu,
+test_chrf, test_bleu_greedy, test_chrf_greedy, baseline_bleu, baseline_chrf).
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ from textrnn.tasks.translation import (
     TranslationAssets,
     encode_pairs,
     load_parallel,
+    log_prior,
 )
 from textrnn.tasks.translation_evaluation import evaluate, plot_attention, translate
 from textrnn.training import GlobalNormClipping
 
-# === Defaults (the shipped Bible subset on a 2-core CPU in a few minutes) ===
+# === Defaults (shipped Bible subset, 2-core CPU: ~7 minutes, ~14 with the baseline) ===
 DEFAULTS = dict(
     source_column="en",
     target_column="es",
@@ -46,15 +50,15 @@ DEFAULTS = dict(
     max_length=40,          # pieces per sentence; longer pairs are dropped (and counted)
     cell="lstm",
     attention="bahdanau",
-    units=192,              # decoder width (each encoder direction too)
-    embedding_dim=96,
-    dropout=0.2,
-    label_smoothing=0.1,
+    units=128,              # decoder width (each encoder direction too)
+    embedding_dim=128,
+    dropout=0.1,
+    label_smoothing=0.0,
     batch_size=32,
     lr=2e-3,
     clip=1.0,               # global gradient norm
     epochs=40,
-    max_minutes=3.0,        # the budget, not the epochs, ends the default run
+    max_minutes=6.0,        # the budget, not the epochs, ends the default run
     beam=4,
     length_penalty=0.6,     # GNMT alpha: higher favours longer beam hypotheses
     out="runs/translate",
@@ -131,6 +135,8 @@ def train_one(args, run_dir: Path, attention: str, corpus):
                               cell=args.cell, units=args.units,
                               embedding_dim=args.embedding_dim, attention=attention,
                               dropout=args.dropout)
+        model.get_layer("logits").bias.assign(log_prior(train.target_out,
+                                                        len(assets.target_vocabulary)))
         model.compile(optimizer=GlobalNormClipping(keras.optimizers.Adam(args.lr), args.clip),
                       loss=MaskedSparseCrossentropy(args.label_smoothing))
         return model

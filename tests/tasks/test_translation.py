@@ -16,6 +16,7 @@ from textrnn.tasks.translation import (
     TranslationAssets,
     encode_pairs,
     load_parallel,
+    log_prior,
 )
 
 
@@ -118,3 +119,11 @@ def test_loss_is_the_mean_over_real_tokens(smoothing):
     np.testing.assert_allclose(loss, per_token[real].mean(), rtol=1e-5)
     restored = MaskedSparseCrossentropy.from_config(model.loss.get_config())
     assert restored.label_smoothing == smoothing
+
+
+def test_log_prior_is_smoothed_target_unigram_frequency():
+    target_out = np.array([[4, 4, 3, 0], [5, 3, 0, 0]])
+    prior = log_prior(target_out, 6)
+    counts = np.array([0, 0, 0, 2, 2, 1]) + 1.0  # padding (id 0) is not counted
+    np.testing.assert_allclose(prior, np.log(counts / counts.sum()), rtol=1e-6)
+    assert prior.dtype == np.float32

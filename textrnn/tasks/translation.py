@@ -8,6 +8,7 @@
   in the run folder.
 - `encode_pairs` turns sentences into padded `source`, `target_in` (`<s>` + target) and
   `target_out` (target + `</s>`) arrays, dropping and counting pairs over the length limit.
+- `log_prior` gives the output layer's starting bias (the targets' log unigram frequencies).
 """
 
 from __future__ import annotations
@@ -197,6 +198,25 @@ def encode_pairs(assets: TranslationAssets, sources: list[str], targets: list[st
         pad([[vocabulary.bos_id, *target_ids[i]] for i in kept], max_length + 1),
         pad([[*target_ids[i], vocabulary.eos_id] for i in kept], max_length + 1),
         kept, len(sources) - len(kept))
+
+
+def log_prior(target_out: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Log unigram frequencies of the target tokens (add-one smoothed, padding excluded).
+
+    Starting the output layer's bias here gives the model the unigram distribution from step
+    one. Without it, the fastest way to lower the loss is to saturate the `tanh` layers into
+    a constant that acts as that bias; their gradients then vanish and training can sit on
+    the unigram loss for thousands of steps.
+
+    Args:
+        target_out: `[n, T]` target ids (0 is padding).
+        vocab_size: number of target ids.
+
+    Returns:
+        `[vocab_size]` float32 log-probabilities.
+    """
+    counts = np.bincount(target_out[target_out != 0], minlength=vocab_size) + 1.0
+    return np.log(counts / counts.sum()).astype("float32")
 
 
 def pad(sequences: list[list[int]], width: int) -> np.ndarray:
