@@ -19,6 +19,35 @@ from textrnn.errors import InputError
 
 
 @contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary path beside `path` that atomically replaces it when the block ends cleanly.
+
+    For writers that want a file name rather than an open file (`model.save`,
+    `save_weights`): write to the yielded path; it is flushed to disk and renamed over `path`.
+
+    Args:
+        path: the final file. Its folder is created if missing.
+        suffix: suffix of the temporary name (Keras checks `.keras` / `.weights.h5`).
+
+    Yields:
+        The temporary path. On an exception it is removed and `path` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp_name)
+        with open(tmp_name, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+@contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Open a temporary file that atomically replaces `path` when the block ends cleanly.
 
@@ -32,20 +61,9 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     if mode not in ("w", "wb"):
         raise ValueError(f"Received an invalid value for argument `mode`: {mode!r}; "
                          "expected 'w' or 'wb'.")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    encoding = None if "b" in mode else "utf-8"
+    with atomic_path(path) as tmp_path, open(tmp_path, mode, encoding=encoding) as handle:
+        yield handle
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:

@@ -9,11 +9,9 @@ an interrupted run is resumed.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import keras
 import numpy as np
 
 from textrnn.errors import InputError
+from textrnn.io import atomic_path
 from textrnn.models.classifier import build_bow_classifier
 from textrnn.runs import fit_resumable
 from textrnn.tasks.classification_features import (
@@ -137,15 +136,8 @@ class BestWeights(keras.callbacks.Callback):
         if value is None or not math.isfinite(value) or value >= self.best:
             return
         self.best = float(value)
-        fd, tmp = tempfile.mkstemp(prefix=".best.", suffix=".weights.h5", dir=self.path.parent)
-        os.close(fd)
-        try:
-            self.model.save_weights(tmp, overwrite=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        with atomic_path(self.path, suffix=".weights.h5") as tmp_path:
+            self.model.save_weights(tmp_path, overwrite=True)
 
 
 def stopped_early(history: list[dict], patience: int) -> bool:

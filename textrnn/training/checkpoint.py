@@ -9,10 +9,8 @@ most one epoch back.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,7 +19,7 @@ import numpy as np
 from keras.src.utils import io_utils
 
 from textrnn.errors import InputError
-from textrnn.io import read_json, write_json
+from textrnn.io import atomic_path, read_json, write_json
 
 MODEL_FILE = "model.keras"
 STATE_FILE = "train_state.json"
@@ -33,19 +31,8 @@ def save_model_atomic(model: keras.Model, path: str | os.PathLike) -> None:
 
     A crash during the save leaves the previous file at `path` untouched.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.keras", dir=path.parent)
-    os.close(fd)
-    try:
-        model.save(tmp_name)
-        with open(tmp_name, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    with atomic_path(path, suffix=".tmp.keras") as tmp_path:
+        model.save(tmp_path)
 
 
 def read_train_state(run_dir: str | os.PathLike) -> dict | None:
