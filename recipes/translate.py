@@ -41,7 +41,7 @@ from textrnn.tasks.translation import (
 from textrnn.tasks.translation_evaluation import evaluate, plot_attention, translate
 from textrnn.training import GlobalNormClipping
 
-# === Defaults (shipped Bible subset, 2-core CPU: ~7 minutes, ~14 with the baseline) ===
+# === Defaults (shipped Bible subset, 2-core CPU: ~7 minutes, ~13 with the baseline) ===
 DEFAULTS = dict(
     source_column="en",
     target_column="es",
