@@ -194,8 +194,6 @@ def build_model(args, assets: ClassifierAssets) -> keras.Model:
     return compile_classifier(model, learning_rate, args.clip)
 
 
-
-
 def train(args) -> None:
     keras.utils.set_random_seed(args.seed)
     config = {key: value for key, value in vars(args).items()
