@@ -45,7 +45,8 @@ DEFAULTS = dict(
     layers=1,
     units=512,          # wider learns faster per epoch but each step costs more
     embedding_dim=64,
-    dropout=0.0,        # the default run is too short to overfit; use 0.2-0.5 for long runs
+    dropout=0.2,        # between layers and before the softmax: without it validation loss
+                        # turned up after 11 of the 15 minutes (train 1.20, validation 1.47)
     seq_len=128,        # truncated-BPTT window: longer reaches further back, fewer updates
     reset_every=8,      # zero the carried state every 8 windows, so prompts (which start
                         # from a zero state) are in distribution; 0 never resets mid-epoch
