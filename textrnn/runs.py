@@ -50,7 +50,7 @@ def cli(main: Callable[[Sequence[str] | None], int | None]) -> Callable[..., int
         except (InputError, ValueError, OSError) as error:
             if os.environ.get("TEXTRNN_DEBUG"):
                 raise
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {' '.join(str(error).split())}", file=sys.stderr)  # one line
             return 2
         except KeyboardInterrupt:
             print("interrupted: the last checkpoint is intact; run the same command again to "
