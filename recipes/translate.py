@@ -134,9 +134,9 @@ def train_one(args, run_dir: Path, attention: str, corpus):
         model = build_seq2seq(len(assets.source_vocabulary), len(assets.target_vocabulary),
                               cell=args.cell, units=args.units,
                               embedding_dim=args.embedding_dim, attention=attention,
-                              dropout=args.dropout)
-        model.get_layer("logits").bias.assign(log_prior(train.target_out,
-                                                        len(assets.target_vocabulary)))
+                              dropout=args.dropout,
+                              output_bias=log_prior(train.target_out,
+                                                    len(assets.target_vocabulary)))
         model.compile(optimizer=GlobalNormClipping(keras.optimizers.Adam(args.lr), args.clip),
                       loss=MaskedSparseCrossentropy(args.label_smoothing))
         return model

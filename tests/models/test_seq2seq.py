@@ -1,5 +1,7 @@
 """Seq2seq builder: step decoding equals teacher forcing, beam 1 is greedy, it learns, saves."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -88,3 +90,17 @@ def test_bad_arguments():
         build_seq2seq(10, 10, units=0)
     with pytest.raises(ValueError, match="not a model from `build_seq2seq`"):
         Seq2SeqDecoder(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))
+    with pytest.raises(ValueError, match="`output_bias`"):
+        build_seq2seq(10, 12, output_bias=np.zeros(10))
+
+
+def test_output_bias_starts_the_logits_and_stays_out_of_the_config(tmp_path):
+    bias = np.log(np.linspace(1.0, 2.0, 12) / np.linspace(1.0, 2.0, 12).sum())
+    model = build_seq2seq(10, 12, units=8, embedding_dim=4, output_bias=bias)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.get_layer("logits").bias), bias,
+                               rtol=1e-6)
+    model.save(tmp_path / "m.keras")
+    assert "output_bias" not in json.dumps(model.get_config())
+    loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.get_layer("logits").bias),
+                               bias, rtol=1e-6)

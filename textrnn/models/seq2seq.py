@@ -36,6 +36,7 @@ def build_seq2seq(
     embedding_dim: int = 64,
     attention: str = "bahdanau",
     dropout: float = 0.0,
+    output_bias: np.ndarray | None = None,
 ) -> keras.Model:
     """Builds the teacher-forced encoder-decoder.
 
@@ -47,6 +48,10 @@ def build_seq2seq(
         embedding_dim: width of the source and target embeddings.
         attention: `"bahdanau"` (additive), `"luong"` (multiplicative, general) or `"none"`.
         dropout: dropout on the embeddings and on the attentional hidden layer.
+        output_bias: `[target_vocab_size]` initial bias of the output layer, e.g. the log
+            unigram frequencies of the training targets (`tasks.translation.log_prior`).
+            Recommended: with a zero bias the model tends to saturate its `tanh` layers to
+            learn the unigram distribution and then sits on the unigram loss.
 
     Returns:
         A model mapping `[source [batch, Ts], target_in [batch, Tt]]` (int ids, target_in
@@ -96,7 +101,15 @@ def build_seq2seq(
     hidden = keras.layers.Dense(units, activation="tanh", name="attention_hidden")(outputs)
     hidden = keras.layers.Dropout(dropout)(hidden)
     logits = keras.layers.Dense(target_vocab_size, name="logits")(hidden)
-    return keras.Model([source, target_in], logits, name=f"seq2seq_{attention}")
+    model = keras.Model([source, target_in], logits, name=f"seq2seq_{attention}")
+    if output_bias is not None:
+        if np.shape(output_bias) != (target_vocab_size,):
+            raise ValueError(f"Received an invalid value for argument `output_bias`, expected "
+                             f"shape ({target_vocab_size},), got {np.shape(output_bias)}.")
+        # Assigned after building, not as a Constant initializer, so the array does not end
+        # up in the saved model's config.
+        model.get_layer("logits").bias.assign(np.asarray(output_bias, dtype="float32"))
+    return model
 
 
 class Seq2SeqDecoder:
