@@ -1,5 +1,4 @@
 import gzip
-import importlib.util
 import json
 import re
 import subprocess
@@ -12,14 +11,9 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "data_scripts" / "preprocess.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("preprocess_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-preprocess_script = load_script()
+@pytest.fixture(scope="module")
+def preprocess_script(script):
+    return script("data_scripts/preprocess.py")
 
 
 @pytest.fixture(autouse=True)
@@ -37,17 +31,22 @@ def corpus(tmp_path):
 PROGRESS = re.compile(r"\d+ examples|\d+%\|")
 
 
-def run_main(argv, capsys):
-    """Run the script's main; returns the exit code and the stderr lines that are not
+@pytest.fixture
+def run_main(preprocess_script, capsys):
+    """Runs the script's main; returns the exit code and the stderr lines that are not
     `datasets` progress bars."""
-    code = preprocess_script.main([str(a) for a in argv])
-    lines = capsys.readouterr().err.replace("\r", "\n").splitlines()
-    return code, [line for line in lines if line.strip() and not PROGRESS.search(line)]
+
+    def run(argv):
+        code = preprocess_script.main([str(a) for a in argv])
+        lines = capsys.readouterr().err.replace("\r", "\n").splitlines()
+        return code, [line for line in lines if line.strip() and not PROGRESS.search(line)]
+
+    return run
 
 
-def test_main_writes_all_outputs(tmp_path, corpus, capsys):
+def test_main_writes_all_outputs(tmp_path, corpus, run_main):
     out = tmp_path / "out"
-    code, _ = run_main([corpus, "--out", out, "--min-df", "2", "--lowercase"], capsys)
+    code, _ = run_main([corpus, "--out", out, "--min-df", "2", "--lowercase"])
     assert code == 0
     assert {p.name for p in out.iterdir()} >= {"vocab.json", "stats.json", "zipf.png",
                                                "encoded"}
@@ -62,10 +61,10 @@ def test_main_writes_all_outputs(tmp_path, corpus, capsys):
     assert len(ids) == 3 and all(len(row) == 3 for row in ids)
 
 
-def test_tsv_input_with_text_column(tmp_path, capsys):
+def test_tsv_input_with_text_column(tmp_path, run_main):
     path = tmp_path / "sms.tsv.gz"
     path.write_bytes(gzip.compress(b"ham\thello there\nspam\twin cash now\n"))
-    code, _ = run_main([path, "--text-column", "1", "--out", tmp_path / "o"], capsys)
+    code, _ = run_main([path, "--text-column", "1", "--out", tmp_path / "o"])
     assert code == 0
     assert json.loads((tmp_path / "o" / "stats.json").read_text())["num_tokens"] == 5
 
@@ -97,25 +96,25 @@ def bad_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("case", range(8))
-def test_bad_input_is_one_line_and_exit_1(tmp_path, capsys, case):
+def test_bad_input_is_one_line_and_exit_1(tmp_path, run_main, case):
     args, expected = bad_inputs(tmp_path)[case]
-    code, lines = run_main([*args, "--out", tmp_path / "out"], capsys)
+    code, lines = run_main([*args, "--out", tmp_path / "out"])
     assert code == 1
     assert len(lines) == 1, lines
     assert lines[0].startswith("preprocess.py: error: ") and expected in lines[0]
     assert "Traceback" not in lines[0]
 
 
-def test_encoding_errors_replace_pushes_through(tmp_path, capsys):
+def test_encoding_errors_replace_pushes_through(tmp_path, run_main):
     path = tmp_path / "latin1.txt"
     path.write_bytes(b"fine\ncaf\xe9 au lait\n")
-    code, _ = run_main([path, "--encoding-errors", "replace", "--out", tmp_path / "o"], capsys)
+    code, _ = run_main([path, "--encoding-errors", "replace", "--out", tmp_path / "o"])
     assert code == 0
     vocab = json.loads((tmp_path / "o" / "vocab.json").read_text(encoding="utf-8"))
     assert "\ufffd" in vocab["tokens"]
 
 
-def test_bad_flag_values_exit_2_via_argparse(tmp_path, corpus, capsys):
+def test_bad_flag_values_exit_2_via_argparse(preprocess_script, tmp_path, corpus, capsys):
     with pytest.raises(SystemExit) as exited:
         preprocess_script.main([str(corpus), "--out", str(tmp_path), "--min-df", "many"])
     assert exited.value.code == 2

@@ -1,39 +1,34 @@
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-RECIPE = Path(__file__).resolve().parents[2] / "recipes" / "gradient_flow.py"
+
+@pytest.fixture(scope="module")
+def gradient_flow(script):
+    return script("recipes/gradient_flow.py")
 
 
-def _recipe():
-    spec = importlib.util.spec_from_file_location("gradient_flow_recipe", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_adding_problem_targets():
+def test_adding_problem_targets(gradient_flow):
     import numpy as np
 
-    x, y = _recipe().adding_problem(np.random.default_rng(0), 5, 8)
+    x, y = gradient_flow.adding_problem(np.random.default_rng(0), 5, 8)
     assert x.shape == (5, 8, 2) and y.shape == (5, 1)
     assert (x[..., 1].sum(axis=1) == 2).all()
     np.testing.assert_allclose(y[:, 0], (x[..., 0] * x[..., 1]).sum(axis=1), rtol=1e-6)
 
 
-def test_bad_flags_exit_with_a_message(capsys):
+def test_bad_flags_exit_with_a_message(gradient_flow, capsys):
     with pytest.raises(SystemExit):
-        _recipe().parse_args(["--seq-len", "1"])
+        gradient_flow.parse_args(["--seq-len", "1"])
     assert "--seq-len" in capsys.readouterr().err
 
 
 @pytest.mark.slow
-def test_recipe_writes_plots_and_figures(tmp_path):
+def test_recipe_writes_plots_and_figures(gradient_flow, tmp_path):
     out = tmp_path / "gf"
-    assert _recipe().main(["--out", str(out), "--seq-len", "12", "--steps", "20",
-                           "--explode-steps", "30", "--units", "8", "--batch-size", "16"]) == 0
+    assert gradient_flow.main(["--out", str(out), "--seq-len", "12", "--steps", "20",
+                               "--explode-steps", "30", "--units", "8",
+                               "--batch-size", "16"]) == 0
     for name in ("gradient_flow_init.png", "gradient_flow_trained.png", "exploding.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     figures = json.loads((out / "figures.json").read_text())
