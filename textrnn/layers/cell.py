@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from textrnn.layers import fast_path as fp
 from textrnn.layers.dropout import DropoutRNNCell
 
 
@@ -156,6 +157,18 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         return self.activation is keras.activations.tanh and (
             getattr(self, "recurrent_activation", wanted) is wanted
         )
+
+    def fast_path_operands(self, inputs, mask, training):
+        """`(projected inputs, recurrent kernel, mask arguments)` for a cell's fast path.
+
+        Raises:
+            NotImplementedError: the hand-written gradients do not apply (activations other
+                than tanh/sigmoid, or recurrent dropout in training); the generic loop runs.
+        """
+        if not self.uses_default_activations() or (training and self.recurrent_dropout):
+            raise NotImplementedError
+        projected = self.projected_inputs(inputs, training)
+        return projected, ops.copy(self.recurrent_kernel), fp.mask_arguments(mask, projected)
 
     def projected_inputs(self, inputs, training):
         """`inputs @ kernel + input bias` for all steps at once, after input dropout."""

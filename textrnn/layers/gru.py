@@ -96,24 +96,14 @@ class GRUCell(RecurrentCell):
         return [tensor] * 3 if mask is None else [tensor * m for m in mask]
 
     def fast_sequence(self, inputs, states, mask, training=False):
-        if (
-            not self.reset_after
-            or not self.uses_default_activations()
-            or (training and self.recurrent_dropout)
-        ):
+        if not self.reset_after:
             raise NotImplementedError
-        projected = self.projected_inputs(inputs, training)
+        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
         recurrent_bias = self.recurrent_bias()
         if recurrent_bias is None:
             recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        arguments = (
-            projected,
-            ops.copy(self.recurrent_kernel),
-            ops.copy(recurrent_bias),
-            states[0],
-            *fp.mask_arguments(mask, projected),
-        )
-        outputs = _gru_recurrence(*arguments)
+        outputs = _gru_recurrence(projected, kernel, ops.copy(recurrent_bias), states[0],
+                                  *mask_arguments)
         return outputs, [outputs[-1]]
 
     def get_config(self):

@@ -93,11 +93,7 @@ class LSTMCell(RecurrentCell):
         return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 4
 
     def fast_sequence(self, inputs, states, mask, training=False):
-        if not self.uses_default_activations() or (training and self.recurrent_dropout):
-            raise NotImplementedError
-        projected = self.projected_inputs(inputs, training)
-        kernel = ops.copy(self.recurrent_kernel)
-        mask_arguments = fp.mask_arguments(mask, projected)
+        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
         outputs, c_last = _lstm_recurrence(projected, kernel, states[0], states[1], *mask_arguments)
         return outputs, [outputs[-1], c_last]
 

@@ -44,11 +44,7 @@ class SimpleRNNCell(RecurrentCell):
         return output, [output] if isinstance(states, (list, tuple)) else output
 
     def fast_sequence(self, inputs, states, mask, training=False):
-        if not self.uses_default_activations() or (training and self.recurrent_dropout):
-            raise NotImplementedError
-        projected = self.projected_inputs(inputs, training)
-        kernel = ops.copy(self.recurrent_kernel)
-        mask_arguments = fp.mask_arguments(mask, projected)
+        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
         outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
         return outputs, [outputs[-1]]
 
