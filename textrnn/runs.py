@@ -33,7 +33,8 @@ HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 CURVES_FILE = "learning_curves.png"
 # Settings that may change between a run and its resumption.
-RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute")
+RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute", "tensorboard")
+TENSORBOARD_DIR = "logs"
 
 
 def cli(main: Callable[[Sequence[str] | None], int | None]) -> Callable[..., int]:
@@ -88,6 +89,7 @@ def fit_resumable(
     max_minutes: float | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     monitor: str = "val_loss",
+    tensorboard: bool = False,
     **fit_kwargs,
 ) -> tuple[keras.Model, list[dict]]:
     """`model.fit` that resumes from the run folder's checkpoint and writes a new one per epoch.
@@ -101,6 +103,7 @@ def fit_resumable(
         callbacks: extra callbacks; they run before the checkpoint, so keys they add to the
             logs (e.g. `val_perplexity`) are saved in the history.
         monitor: the log key whose best value the checkpoint state records.
+        tensorboard: also write TensorBoard logs to `run_dir/logs`.
         **fit_kwargs: passed to `model.fit` (data, `batch_size`, `validation_data`, ...).
 
     Returns:
@@ -113,6 +116,8 @@ def fit_resumable(
     all_callbacks = [*callbacks, GradNormLogger(), StopOnNonFiniteLoss(run_dir)]
     if max_minutes:
         all_callbacks.append(TimeBudget(max_minutes))
+    if tensorboard:
+        all_callbacks.append(keras.callbacks.TensorBoard(str(Path(run_dir) / TENSORBOARD_DIR)))
     all_callbacks.append(RunCheckpoint(run_dir, monitor=monitor))
     if initial_epoch < epochs:
         model.fit(epochs=epochs, initial_epoch=initial_epoch, callbacks=all_callbacks,

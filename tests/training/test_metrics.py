@@ -99,3 +99,25 @@ def test_compiled_metric_matches_loss_and_round_trips(tmp_path):
     assert again["perplexity"] == pytest.approx(results["perplexity"], rel=1e-5)
     config = Perplexity(mask_token_id=3, name="ppl").get_config()
     assert Perplexity.from_config(config).get_config() == config
+
+
+def test_fit_logs_val_perplexity_into_history_csv(tmp_path):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(1, 9, size=(10, 6)), rng.integers(1, 9, size=(10, 6))
+    x_val, y_val = rng.integers(1, 9, size=(7, 6)), rng.integers(1, 9, size=(7, 6))
+    model = keras.Sequential([keras.Input((6,), dtype="int32"), keras.layers.Embedding(9, 4),
+                              keras.layers.LSTM(5, return_sequences=True), keras.layers.Dense(9)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[Perplexity(), BitsPerCharacter()])
+    csv_path = tmp_path / "history.csv"
+    history = model.fit(x, y, batch_size=5, epochs=2, verbose=0,
+                        validation_data=(x_val, y_val), validation_batch_size=3,
+                        callbacks=[keras.callbacks.CSVLogger(str(csv_path))])
+    val_loss = model.evaluate(x_val, y_val, batch_size=7, verbose=0)[0]
+    assert history.history["val_perplexity"][-1] == pytest.approx(math.exp(val_loss), rel=1e-4)
+    assert history.history["val_bpc"][-1] == pytest.approx(val_loss / math.log(2), rel=1e-4)
+    last_row = csv_path.read_text().splitlines()[-1].split(",")
+    header = csv_path.read_text().splitlines()[0].split(",")
+    assert float(last_row[header.index("val_perplexity")]) == pytest.approx(
+        history.history["val_perplexity"][-1])

@@ -3,13 +3,10 @@
 import keras
 from keras import ops
 
-try:
-    # `keras.layers.RNN` creates a cell's masks before its loop (so the loop itself draws no
-    # random numbers, which JAX needs) only for cells deriving from this class. It is not
-    # public API, so fall back to a plain base class if a Keras release moves it.
-    from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell as _KerasDropoutRNNCell
-except ImportError:  # pragma: no cover - depends on the installed Keras
-    _KerasDropoutRNNCell = object
+# `keras.layers.RNN` creates a cell's masks before its loop (so the loop itself draws no random
+# numbers, which JAX needs) only for cells deriving from Keras' private `DropoutRNNCell`;
+# `textrnn._compat` imports it and fails loudly if a Keras release moves it.
+from textrnn._compat import DropoutRNNCell as _KerasDropoutRNNCell
 
 
 class DropoutRNNCell(_KerasDropoutRNNCell):

@@ -1,7 +1,30 @@
-"""Task logic the recipes share: data preparation, evaluation and prediction per task.
+"""Tasks: one folder per task, each a `Preprocessor` and a `Task` (see `tasks.base`).
 
-- `language_modeling`, `lm_evaluation`: token streams, vocabularies, perplexity, n-gram
-  baseline and per-epoch samples for `recipes/language_model.py`.
-- `classification*`: splits, features, training and evaluation for `recipes/classify.py`.
-- `translation*`: parallel data, subword assets, BLEU/chrF evaluation for `recipes/translate.py`.
+- `language_model/`: `LanguageModelTask` — train, evaluate (perplexity, bits per character),
+  `generate`.
+- `classification/`: `ClassifierTask` — train, evaluate, `predict`, `predict_proba`.
+- `translation/`: `TranslatorTask` — train, evaluate (BLEU, chrF), `translate`.
+
+`LanguageModelTask.from_run(path)` (and the others) load a run folder written by the task's
+console script. The task classes are imported on first use, so importing this package does not
+load every task's dependencies.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_TASKS = {
+    "LanguageModelTask": "textrnn.tasks.language_model",
+    "ClassifierTask": "textrnn.tasks.classification",
+    "TranslatorTask": "textrnn.tasks.translation",
+}
+
+__all__ = sorted(_TASKS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TASKS:
+        return getattr(importlib.import_module(_TASKS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 - `clipping`: `clip_by_global_norm`, the `GlobalNormClipping` optimizer wrapper.
 - `metrics`: `Perplexity`, `BitsPerCharacter`.
-- `callbacks`: `GradNormLogger`, `ValidationPerplexity`, `StopOnNonFiniteLoss`.
+- `callbacks`: `GradNormLogger`, `StopOnNonFiniteLoss`.
 - `bptt`: `bptt_batches` for stateful truncated BPTT, `ResetStatesCallback`.
 - `checkpoint`: `RunCheckpoint`, `load_run`, `save_model_atomic`.
 - `budget`: `TimeBudget`.
@@ -13,7 +13,7 @@
 
 from textrnn.training.bptt import ResetStatesCallback, bptt_batches, reset_states
 from textrnn.training.budget import TimeBudget
-from textrnn.training.callbacks import GradNormLogger, StopOnNonFiniteLoss, ValidationPerplexity
+from textrnn.training.callbacks import GradNormLogger, StopOnNonFiniteLoss
 from textrnn.training.checkpoint import (
     Run,
     RunCheckpoint,
@@ -41,7 +41,6 @@ __all__ = [
     "RunCheckpoint",
     "StopOnNonFiniteLoss",
     "TimeBudget",
-    "ValidationPerplexity",
     "bptt_batches",
     "clip_by_global_norm",
     "get_strategy",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import keras
-from keras.src.utils import io_utils
+
+from textrnn.training._printing import print_msg
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -44,6 +45,6 @@ class TimeBudget(keras.callbacks.Callback):
         if self.stopped_epoch is None and time.monotonic() >= self._deadline:
             self.stopped_epoch = self._epoch
             self.model.stop_training = True
-            io_utils.print_msg(
+            print_msg(
                 f"TimeBudget: {self.max_minutes} minutes used; stopping after epoch "
                 f"{self._epoch + 1}, batch {batch + 1}.")

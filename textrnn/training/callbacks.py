@@ -1,5 +1,9 @@
 """Callbacks that add training figures to `fit`'s logs and stop on non-finite losses.
 
+Validation perplexity and bits per character come from the metrics `Perplexity` and
+`BitsPerCharacter` (`textrnn.training.metrics`) compiled into the model, so `fit` reports them
+as `val_perplexity` / `val_bpc` with no callback.
+
 Keras calls callbacks in list order and appends `History` last, so anything these callbacks
 write into the epoch logs reaches `History`. List them *before* `CSVLogger`, `TensorBoard`,
 `ModelCheckpoint` or `EarlyStopping` so those see the new keys too.
@@ -8,23 +12,19 @@ write into the epoch logs reaches `History`. List them *before* `CSVLogger`, `Te
 from __future__ import annotations
 
 import math
-from functools import partial
 from pathlib import Path
 
 import keras
-import numpy as np
-from keras.src.utils import io_utils
 
-from textrnn.training.bptt import reset_states, stateful_layers
+from textrnn.training._printing import print_msg
 from textrnn.training.checkpoint import read_train_state, weights_finite
 from textrnn.training.clipping import GlobalNormClipping
-from textrnn.training.metrics import BitsPerCharacter, Perplexity
 
 
 def stop_training(model: keras.Model, message: str) -> None:
     """Set `model.stop_training` and print `message` the way Keras callbacks do."""
     model.stop_training = True
-    io_utils.print_msg(message)
+    print_msg(message)
 
 
 class GradNormLogger(keras.callbacks.Callback):
@@ -114,89 +114,3 @@ def checkpoint_report(run_dir: str | Path | None) -> str:
         return f"No checkpoint has been written to {run_dir} yet."
     return (f"The last checkpoint in {run_dir} (after epoch {state['epochs_done']}) is intact; "
             "re-run the same command to resume from it.")
-
-
-class ValidationPerplexity(keras.callbacks.Callback):
-    """Evaluates perplexity (and bits per character) on validation data after each epoch.
-
-    Writes `val_perplexity` (and `val_bpc` when `bpc=True`) into the epoch logs and stops
-    training with a message when the validation cross-entropy is not finite.
-
-    Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)` arrays (batched here with
-            `batch_size`), or an iterable of such batches (`tf.data.Dataset`,
-            `keras.utils.PyDataset`, list). `y` holds integer ids `[batch, time]`; the model
-            outputs `[batch, time, vocab]`.
-        batch_size: batch size for array data (default 32).
-        bpc: also log `val_bpc` (for character-level models).
-        from_logits: whether the model outputs logits.
-        mask_token_id: padding id in `y` to ignore, or None.
-        run_dir: optional run folder, named in the stop message.
-
-    A stateful model is reset before and after the evaluation; give it consecutive windows
-    from `bptt_batches` with its own batch size.
-    """
-
-    def __init__(self, validation_data, batch_size: int = 32, bpc: bool = False,
-                 from_logits: bool = True, mask_token_id: int | None = None,
-                 run_dir: str | Path | None = None):
-        super().__init__()
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError("Received an invalid value for argument `batch_size`: expected a "
-                             f"positive integer, got {batch_size!r}.")
-        self.validation_data = validation_data
-        self.batch_size = batch_size
-        self.bpc = bpc
-        self.from_logits = from_logits
-        self.mask_token_id = mask_token_id
-        self.run_dir = run_dir
-
-    def evaluate(self) -> dict[str, float]:
-        """Perplexity (and bpc) of the current model on the validation data."""
-        metrics = [Perplexity(self.from_logits, self.mask_token_id)]
-        if self.bpc:
-            metrics.append(BitsPerCharacter(self.from_logits, self.mask_token_id))
-        # A stateful model reads consecutive windows from a fresh state (see `bptt_batches`).
-        reset_states(self.model)
-        predict = self.model.predict_on_batch
-        if keras.backend.backend() == "jax" and stateful_layers(self.model):
-            # Compiled JAX functions drop Keras' untracked RNN state variables; eager calls don't.
-            predict = partial(self.model, training=False)
-        for batch in _iterate_batches(self.validation_data, self.batch_size):
-            x, y = batch[0], batch[1]
-            sample_weight = batch[2] if len(batch) > 2 else None
-            y_pred = predict(x)
-            for metric in metrics:
-                metric.update_state(np.asarray(y), y_pred, sample_weight)
-        reset_states(self.model)
-        return {f"val_{metric.name}": float(metric.result()) for metric in metrics}
-
-    def on_epoch_end(self, epoch, logs=None):
-        results = self.evaluate()
-        if logs is not None:
-            logs.update(results)
-        if not math.isfinite(results["val_perplexity"]):
-            stop_training(self.model, (
-                f"Training stopped: validation perplexity is {results['val_perplexity']} "
-                f"after epoch {epoch + 1}. {weights_report(self.model)} "
-                f"{checkpoint_report(self.run_dir)}"))
-
-
-def _iterate_batches(data, batch_size: int):
-    """Yield `(x, y[, sample_weight])` tuples from arrays or from an iterable of batches."""
-    if isinstance(data, tuple) and len(data) in (2, 3) and hasattr(data[0], "shape"):
-        count = len(data[0])
-        for start in range(0, count, batch_size):
-            yield tuple(None if part is None else part[start:start + batch_size]
-                        for part in data)
-        return
-    if isinstance(data, keras.utils.PyDataset):
-        data = (data[index] for index in range(data.num_batches))
-    for batch in data:
-        if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
-            raise ValueError(
-                "`validation_data` must yield `(x, y)` or `(x, y, sample_weight)` batches; got "
-                f"{type(batch).__name__}. Pass `(x_val, y_val)` arrays or a dataset of pairs."
-            )
-        # Tensors from tf.data become NumPy so that any backend's predict function takes them.
-        yield keras.tree.map_structure(np.asarray, tuple(batch))

@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 import keras
 import numpy as np
-from keras.src.utils import io_utils
 
 from textrnn.errors import InputError
 from textrnn.io import atomic_path, read_json, write_json
+from textrnn.training._printing import print_msg
 
 MODEL_FILE = "model.keras"
 STATE_FILE = "train_state.json"
@@ -145,7 +145,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         logs = dict(logs or {})
         loss = logs.get("loss")
         if (loss is not None and not math.isfinite(float(loss))) or not weights_finite(self.model):
-            io_utils.print_msg(
+            print_msg(
                 f"RunCheckpoint: epoch {epoch + 1} ended with a non-finite loss or weights; "
                 f"keeping the previous checkpoint in {self.run_dir}.")
             return

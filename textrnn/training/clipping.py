@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import keras
 from keras import ops
-from keras.src.utils import tracking
+
+from textrnn._compat import no_automatic_dependency_tracking, strategy_supports_no_merge_call
 
 _BASE_OPTIMIZER_ARGS = ("clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor")
 
@@ -118,7 +119,7 @@ class GlobalNormClipping(keras.optimizers.Optimizer):
         self.inner_optimizer = inner_optimizer
         self.max_norm = float(max_norm)
 
-    @tracking.no_automatic_dependency_tracking
+    @no_automatic_dependency_tracking
     def build(self, var_list):
         def counter(name, dtype):
             # "only_first_replica": every replica computes the same (all-reduced) values.
@@ -229,7 +230,7 @@ class GlobalNormClipping(keras.optimizers.Optimizer):
         if replicas > 1:
             # The inner optimizer sums the replicas' gradients again; hand it 1/N of each.
             clipped = [None if g is None else g / replicas for g in clipped]
-        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        if strategy_supports_no_merge_call():
             ops.cond(finite, lambda: self._inner_apply(clipped, trainable_variables), lambda: None)
             return
 
