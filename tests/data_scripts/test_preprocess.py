@@ -96,12 +96,12 @@ def bad_inputs(tmp_path):
 
 
 @pytest.mark.parametrize("case", range(8))
-def test_bad_input_is_one_line_and_exit_1(tmp_path, run_main, case):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, run_main, case):
     args, expected = bad_inputs(tmp_path)[case]
     code, lines = run_main([*args, "--out", tmp_path / "out"])
-    assert code == 1
+    assert code == 2
     assert len(lines) == 1, lines
-    assert lines[0].startswith("preprocess.py: error: ") and expected in lines[0]
+    assert lines[0].startswith("error: ") and expected in lines[0]
     assert "Traceback" not in lines[0]
 
 
@@ -114,11 +114,31 @@ def test_encoding_errors_replace_pushes_through(tmp_path, run_main):
     assert "\ufffd" in vocab["tokens"]
 
 
-def test_bad_flag_values_exit_2_via_argparse(preprocess_script, tmp_path, corpus, capsys):
+@pytest.mark.parametrize("value", ["many", "2.5", "-1", "1.5", "0.0"])
+def test_bad_flag_values_exit_2_via_argparse(preprocess_script, tmp_path, corpus, capsys,
+                                             value):
     with pytest.raises(SystemExit) as exited:
-        preprocess_script.main([str(corpus), "--out", str(tmp_path), "--min-df", "many"])
+        preprocess_script.main([str(corpus), "--out", str(tmp_path), "--min-df", value])
     assert exited.value.code == 2
     assert "--min-df" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("min_df", "kept"),
+                         [("1", 5), ("2", 3), ("3", 1), ("0.5", 3), ("1.0", 1)])
+def test_min_df_int_is_a_count_float_a_share(tmp_path, run_main, min_df, kept):
+    path = tmp_path / "docs.txt"
+    # DF over 3 documents: the 3, cat 2, ran 2, sat 1, dog 1.
+    path.write_text("the cat sat\nthe dog ran\nthe cat ran\n", encoding="utf-8")
+    code, _ = run_main([path, "--out", tmp_path / "o", "--min-df", min_df])
+    assert code == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["vocab_size"] - stats["num_special_tokens"] == kept
+
+
+def test_console_script_and_shim_run_the_same_main(preprocess_script):
+    from textrnn.cli.preprocess import main
+
+    assert preprocess_script.main is main
 
 
 def test_script_runs_as_a_subprocess(tmp_path, corpus):
@@ -128,7 +148,7 @@ def test_script_runs_as_a_subprocess(tmp_path, corpus):
         [sys.executable, str(SCRIPT), str(corpus), str(bad), "--out", str(tmp_path / "o")],
         capture_output=True, text=True, timeout=120,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(
-        f"preprocess.py: error: {bad}:1 (byte 0): not valid UTF-8")
+        f"error: {bad}:1 (byte 0): not valid UTF-8")
     assert "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-import itertools
+import gc
 import json
 from collections import Counter
 
@@ -6,8 +6,8 @@ import datasets
 import numpy as np
 import pytest
 
-from textrnn.preprocessing import corpus_stats
-from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
+from textrnn.preprocessing import CorpusStats, ZipfFit, zipf
+from textrnn.preprocessing.counting import gc_paused
 from textrnn.preprocessing.tokenizers import WordTokenizer
 
 DOCS = [["a", "b", "a"], ["a", "c"], ["b", "b", "d"]]
@@ -85,43 +85,43 @@ def test_update_batch_equals_update_per_document():
 TEXTS = [f"The cat {i % 7} sat, the dog {i % 5}; Ｃａｔ! Don't" * (1 + i % 4) for i in range(90)]
 
 
-@pytest.mark.parametrize("num_proc", [2, 3])
-def test_forked_workers_count_exactly_as_one_process(monkeypatch, num_proc):
-    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
-    parts = corpus_stats._worker_parts(TEXTS, num_proc)
-    assert len(parts) == num_proc and parts[0][0] == 0 and parts[-1][1] == len(TEXTS)
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
-    sizes = [sum(map(len, TEXTS[start:stop])) for start, stop in parts]
-    assert max(sizes) - min(sizes) <= 2 * max(map(len, TEXTS))  # balanced by text, not docs
+@pytest.mark.parametrize("num_proc", [None, 2])
+def test_dataset_map_counts_exactly_as_one_process(num_proc):
     tokenizer = WordTokenizer(lowercase=True)
     expected = counted_one_by_one(map(tokenizer.tokenize, TEXTS))
+    dataset = datasets.Dataset.from_dict({"text": TEXTS})
     for batch_size in (1, 7, 1000):
-        forked = CorpusStats.from_documents(TEXTS, tokenizer, num_proc=num_proc,
-                                            batch_size=batch_size)
-        assert_same_counts(forked, expected)
-    token_lists = [tokenizer.tokenize(text) for text in TEXTS]
+        counted = CorpusStats.from_documents(dataset, tokenizer, num_proc=num_proc,
+                                             batch_size=batch_size)
+        assert_same_counts(counted, expected)
+    token_lists = datasets.Dataset.from_dict({"text": list(map(tokenizer.tokenize, TEXTS))})
     assert_same_counts(CorpusStats.from_documents(token_lists, num_proc=num_proc), expected)
-    characters = CorpusStats.from_documents(TEXTS, list, num_proc=num_proc)  # a callable
+    characters = CorpusStats.from_documents(dataset, list, num_proc=num_proc)  # a callable
     assert characters.term_freq == Counter("".join(TEXTS))
 
 
-def test_parallel_only_for_large_sequences(monkeypatch):
-    assert corpus_stats._worker_parts(TEXTS, 2) == []  # below PARALLEL_MIN_SIZE per worker
-    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
-    assert corpus_stats._worker_parts(iter(TEXTS), 2) == []  # not a sequence: one process
-    assert corpus_stats._worker_parts(TEXTS, 1) == [] and corpus_stats._worker_parts([], 2) == []
-    total = sum(map(len, TEXTS))
-    assert len(corpus_stats._worker_parts(TEXTS, 1000)) == total // 100 < 1000  # capped by size
-    streamed = CorpusStats.from_documents(iter(TEXTS), str.split, num_proc=2)
+def test_num_proc_only_for_a_dataset():
+    streamed = CorpusStats.from_documents(iter(TEXTS), str.split, num_proc=1)
     assert_same_counts(streamed, counted_one_by_one(map(str.split, TEXTS)))
+    for documents in (TEXTS, iter(TEXTS)):
+        with pytest.raises(ValueError, match="Dataset.from_dict"):
+            CorpusStats.from_documents(documents, str.split, num_proc=2)
+    for bad in ({"num_proc": 0}, {"batch_size": 0}, {"batch_size": True}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            CorpusStats.from_documents(TEXTS, str.split, **bad)
 
 
-def test_worker_errors_reach_the_caller(monkeypatch):
-    monkeypatch.setattr(corpus_stats, "PARALLEL_MIN_SIZE", 100)
-    token_lists = [text.split() for text in TEXTS]
-    token_lists[-1] = "not tokenized"  # in the last worker's part
+def test_worker_errors_reach_the_caller():
+    not_tokenized = datasets.Dataset.from_dict({"text": TEXTS})
     with pytest.raises(ValueError, match="sequence of tokens"):
-        CorpusStats.from_documents(token_lists, num_proc=2)
+        CorpusStats.from_documents(not_tokenized, num_proc=2, batch_size=30)
+
+
+def test_gc_paused_restores_the_collector():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
 
 
 def test_empty_inputs():
@@ -190,3 +190,13 @@ def test_to_dict_is_json_ready_and_holds_no_tokens():
     assert summary["hapax_legomena"] == 1
     assert summary["size_for_coverage"]["0.5"] == 2
     assert "secret" not in json.dumps(summary)
+
+
+def test_zipf_functions_work_on_a_frequency_array():
+    frequencies = np.round(1000 * np.arange(1, 201, dtype=float) ** -1.2).astype(int)
+    first, last = zipf.default_zipf_range(frequencies)
+    assert first == 1 and frequencies[last - 1] >= zipf.ZIPF_MIN_FREQ > frequencies[last]
+    fit = zipf.fit_zipf(frequencies)
+    assert abs(fit.exponent - 1.2) < 0.02 and fit.max_rank == last
+    assert zipf.zipf_coverage(200, 200, fit) == 1.0
+    assert zipf.harmonic(3, 1.0) == pytest.approx(1 + 1 / 2 + 1 / 3)

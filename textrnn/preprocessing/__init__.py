@@ -9,7 +9,7 @@
 - `bag_of_words` and `TfidfVectorizer`: sparse document vectors for baselines.
 """
 
-from textrnn.preprocessing.corpus_stats import CorpusStats, ZipfFit
+from textrnn.preprocessing.corpus_stats import CorpusStats
 from textrnn.preprocessing.feature_selection import FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import (
     corpus_stopwords,
@@ -26,6 +26,7 @@ from textrnn.preprocessing.tokenizers import (
 )
 from textrnn.preprocessing.vectorize import TfidfVectorizer, bag_of_words
 from textrnn.preprocessing.vocabulary import Vocabulary
+from textrnn.preprocessing.zipf import ZipfFit
 
 __all__ = [
     "CharTokenizer",

@@ -1,4 +1,4 @@
-"""The preprocessing pipeline behind `data_scripts/preprocess.py`.
+"""The preprocessing pipeline behind `textrnn-preprocess` (`textrnn.cli.preprocess`).
 
 read inputs -> tokenize and count (`CorpusStats`) -> select features (`FeatureSelector`) ->
 build a `Vocabulary` -> encode every document to ids -> write the outputs:
@@ -27,7 +27,8 @@ import datasets
 
 from textrnn.data import load_documents
 from textrnn.io import write_json
-from textrnn.preprocessing.corpus_stats import CorpusStats, gc_paused
+from textrnn.preprocessing.corpus_stats import CorpusStats
+from textrnn.preprocessing.counting import gc_paused
 from textrnn.preprocessing.feature_selection import RULES, FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import get_stopwords
 from textrnn.preprocessing.tokenizers import (
