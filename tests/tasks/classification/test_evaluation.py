@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from textrnn.tasks.classification_evaluation import (
+from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
     plot_confusion_matrix,
@@ -52,3 +52,8 @@ def test_confusion_matrix_shapes_must_match():
 def test_plot_writes_a_png(tmp_path):
     plot_confusion_matrix(np.array([[5, 1], [0, 4]]), ["ham", "spam"], tmp_path / "cm.png")
     assert (tmp_path / "cm.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_empty_prefix_gives_bare_keys():
+    metrics = classification_metrics(np.array([0, 1]), np.array([0, 0]), ["a", "b"], prefix="")
+    assert metrics["accuracy"] == 0.5 and "macro_f1" in metrics and "f1_b" in metrics

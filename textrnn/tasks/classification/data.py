@@ -2,8 +2,8 @@
 
 Rows with an empty text or a missing label are skipped and counted (`LabelledTexts.skipped`),
 never guessed; the caller prints the counts. Labels are strings (a JSONL `1` becomes `"1"`),
-and their ids are their positions in the sorted list of training labels, saved as
-`labels.json` in the run folder.
+and their ids are their positions in the sorted list of training labels (the
+`ClassifierPreprocessor` saves that list as `labels.json` in the run folder).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ import numpy as np
 
 from textrnn.data import load_table
 from textrnn.errors import InputError
-from textrnn.io import read_json, write_json
 
-LABELS_FILE = "labels.json"
 CLASS_WEIGHTS = ("balanced", "none")
 
 
@@ -184,19 +182,32 @@ def class_weights(y: np.ndarray, num_classes: int, mode: str = "balanced") -> di
             for c, count in enumerate(counts)}
 
 
-def save_labels(run_dir: str | os.PathLike, labels: Sequence[str]) -> None:
-    """Writes `labels.json`: the label list, id order."""
-    write_json(Path(run_dir) / LABELS_FILE, list(labels))
+def load_splits(
+    source: str | os.PathLike,
+    text_column: str,
+    label_column: str,
+    test_source: str | os.PathLike | None = None,
+    encoding_errors: str = "strict",
+    seed: int = 0,
+) -> tuple[list[LabelledTexts], dict[str, int]]:
+    """Reads labelled documents and splits them into train, validation and test parts.
 
+    The split is stratified and seeded: 80/10/10 of `source`, or 90/10 of `source` and all of
+    `test_source` as the test part (a hub dataset's `"test"` split).
 
-def load_labels(run_dir: str | os.PathLike) -> list[str]:
-    """Reads `labels.json`; `InputError` unless it is a list of two or more strings."""
-    path = Path(run_dir) / LABELS_FILE
-    labels = read_json(path)
-    if not isinstance(labels, list) or len(labels) < 2 \
-            or not all(isinstance(label, str) for label in labels):
-        raise InputError("not a label list: expected a JSON list of two or more strings", path)
-    return labels
+    Returns:
+        The three parts, and the rows skipped in both files by reason (`"empty_text"`,
+        `"missing_label"`).
+    """
+    data = load_labelled_texts(source, text_column, label_column, encoding_errors)
+    fractions = (0.1, 0.0) if test_source is not None else (0.1, 0.1)
+    parts = [data.subset(part) for part in stratified_split(data.labels, fractions, seed)]
+    skipped = dict(data.skipped)
+    if test_source is not None:
+        parts[2] = load_labelled_texts(test_source, text_column, label_column, encoding_errors,
+                                       split="test")
+        skipped = {reason: count + parts[2].skipped[reason] for reason, count in skipped.items()}
+    return parts, skipped
 
 
 def _local(source: str | os.PathLike) -> Path | None:

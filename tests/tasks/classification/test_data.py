@@ -6,13 +6,12 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from textrnn import datasets as shipped
 from textrnn.errors import InputError
-from textrnn.tasks.classification import (
+from textrnn.tasks.classification.data import (
     class_weights,
     encode_labels,
     label_list,
     load_labelled_texts,
-    load_labels,
-    save_labels,
+    load_splits,
     stratified_split,
 )
 
@@ -100,9 +99,14 @@ def test_balanced_class_weights_match_scikit_learn():
         class_weights(y, 3, "inverse")
 
 
-def test_label_file_round_trip_and_bad_file(tmp_path):
-    save_labels(tmp_path, ["ham", "spam"])
-    assert load_labels(tmp_path) == ["ham", "spam"]
-    (tmp_path / "labels.json").write_text('{"ham": 0}', encoding="utf-8")
-    with pytest.raises(InputError, match="labels.json.*not a label list"):
-        load_labels(tmp_path)
+def test_load_splits_with_and_without_a_test_file(tmp_path):
+    rows = [f"doc {i}\t{'ab'[i % 2]}" for i in range(40)]
+    (tmp_path / "data.tsv").write_text("text\tlabel\n" + "\n".join(rows) + "\n\tb\n",
+                                       encoding="utf-8")
+    (tmp_path / "test.tsv").write_text("text\tlabel\nx\ta\ny\tb\n \ta\n", encoding="utf-8")
+    parts, skipped = load_splits(tmp_path / "data.tsv", "text", "label", seed=1)
+    assert [len(part) for part in parts] == [32, 4, 4]
+    assert skipped == {"empty_text": 1, "missing_label": 0}
+    parts, skipped = load_splits(tmp_path / "data.tsv", "text", "label", tmp_path / "test.tsv")
+    assert [len(part) for part in parts] == [36, 4, 2] and parts[2].texts == ["x", "y"]
+    assert skipped == {"empty_text": 2, "missing_label": 0}

@@ -1,12 +1,17 @@
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from textrnn.tasks.classification import load_labelled_texts, stratified_split
-from textrnn.tasks.classification_training import load_classifier
+from textrnn.cli.classify import main
+from textrnn.tasks.classification import ClassifierTask, load_labelled_texts, stratified_split
+
+REPO = Path(__file__).resolve().parents[2]
 
 GROUPS = {"food": ["pizza", "bread", "soup", "salad"], "sport": ["goal", "match", "team", "race"],
           "tech": ["laptop", "code", "phone", "chip"]}
@@ -29,30 +34,25 @@ def write_tsv(path, groups, count, seed=0, extra_rows=()):
 
 
 @pytest.fixture(scope="module")
-def classify(recipe):
-    return recipe("classify")
-
-
-@pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture(scope="module")
-def multiclass_run(classify, data_dir):
+def multiclass_run(data_dir):
     data = write_tsv(data_dir / "topics.tsv", GROUPS, 240)
     out = data_dir / "topics_run"
-    assert classify.main(["--data", str(data), "--out", str(out), "--epochs", "6", *SMALL]) == 0
+    assert main(["--data", str(data), "--out", str(out), "--epochs", "6", *SMALL]) == 0
     return data, out
 
 
 @pytest.fixture(scope="module")
-def binary_run(classify, data_dir):
+def binary_run(data_dir):
     groups = {"ham": ["later", "home", "dinner", "ok"], "spam": ["free", "win", "prize", "cash"]}
     data = write_tsv(data_dir / "sms.tsv", groups, 120, seed=1,
                      extra_rows=["   \tham", "\tspam", "call me\t"])
     out = data_dir / "sms_run"
-    assert classify.main(["--data", str(data), "--out", str(out), "--epochs", "6",
+    assert main(["--data", str(data), "--out", str(out), "--epochs", "6",
                           "--model", "rnn", "--class-weight", "none", *SMALL]) == 0
     return data, out
 
@@ -76,20 +76,19 @@ def test_macro_f1_matches_scikit_learn_on_the_saved_model(multiclass_run):
     data, out = multiclass_run
     rows = load_labelled_texts(data, "text", "label")
     test = rows.subset(stratified_split(rows.labels, (0.1, 0.1), seed=0)[2])
-    classifier = load_classifier(out)
-    predicted = classifier.predict(test.texts)
+    predicted = ClassifierTask.from_run(out).predict(test.texts)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test_macro_f1"] == pytest.approx(
         f1_score(test.labels, predicted, average="macro"))
 
 
 @pytest.mark.slow
-def test_predict_prints_label_and_probabilities(classify, multiclass_run, tmp_path, capsys):
+def test_predict_prints_label_and_probabilities(multiclass_run, tmp_path, capsys):
     _, out = multiclass_run
     inputs = tmp_path / "texts.txt"
     inputs.write_text("my new laptop and phone\n", encoding="utf-8")
     capsys.readouterr()
-    assert classify.main(["--predict", str(out), "pizza and soup today",
+    assert main(["--predict", str(out), "pizza and soup today",
                           "--input", str(inputs)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split("\t") == ["label", "food", "sport", "tech", "text"]
@@ -109,29 +108,38 @@ def test_binary_run_skips_and_counts_bad_rows(binary_run):
 
 
 @pytest.mark.slow
-def test_predict_with_a_foreign_vocabulary_is_an_error(classify, multiclass_run, binary_run,
-                                                        tmp_path, capsys):
+def test_predict_with_a_foreign_vocabulary_is_an_error(multiclass_run, binary_run, tmp_path,
+                                                        capsys):
     mixed = tmp_path / "mixed"
     shutil.copytree(multiclass_run[1], mixed)
     for name in ("vocab.json", "tfidf.json"):
         shutil.copy(binary_run[1] / name, mixed / name)
-    assert classify.main(["--predict", str(mixed), "some text"]) == 2
-    assert "embedding rows but vocab.json has" in capsys.readouterr().err
+    assert main(["--predict", str(mixed), "some text"]) == 2
+    assert "the model expects vocabulary size" in capsys.readouterr().err
 
 
-def test_bow_run_resumes_without_training_again(classify, data_dir, capsys):
+@pytest.fixture(scope="module")
+def bow_run(data_dir):
     data = write_tsv(data_dir / "bow.tsv", GROUPS, 90, seed=2)
     argv = ["--data", str(data), "--out", str(data_dir / "bow_run"), "--model", "bow",
-            "--epochs", "30", "--patience", "2"]
-    assert classify.main(argv) == 0
+            "--epochs", "30", "--patience", "2", "--vocab-top-k", "40", "--min-df", "1"]
+    assert main(argv) == 0
+    return argv, data_dir / "bow_run"
+
+
+def test_bow_run_resumes_without_training_again(bow_run, data_dir, capsys):
+    argv, _ = bow_run
+    config = json.loads((data_dir / "bow_run" / "config.json").read_text())
+    assert config["vocab_top_k"] == 40 and "top_k" not in config
+    assert config["tensorboard"] is False and config["lr"] is None
     first = json.loads((data_dir / "bow_run" / "metrics.json").read_text())
     capsys.readouterr()
-    assert classify.main(argv) == 0
+    assert main(argv) == 0
     assert "Epoch" not in capsys.readouterr().out
     second = json.loads((data_dir / "bow_run" / "metrics.json").read_text())
     assert second["test_accuracy"] == first["test_accuracy"] >= 0.9
     assert second["baseline_accuracy"] == first["test_accuracy"]
-    assert classify.main([*argv, "--min-df", "3"]) == 2
+    assert main([*argv, "--min-df", "3"]) == 2
     assert "other settings" in capsys.readouterr().err
 
 
@@ -139,26 +147,57 @@ def test_bow_run_resumes_without_training_again(classify, data_dir, capsys):
     (["text\tlabel", "a b\tx", "c d\tx"], [], "single label"),
     (["text\tlabel", "a b\tx"], ["--label-column", "topic"], "missing column 'topic'"),
 ])
-def test_bad_data_is_one_clear_error(classify, tmp_path, capsys, rows, extra, message):
+def test_bad_data_is_one_clear_error(tmp_path, capsys, rows, extra, message):
     data = tmp_path / "bad.tsv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert classify.main(["--data", str(data), "--out", str(tmp_path / "run"), *extra]) == 2
+    assert main(["--data", str(data), "--out", str(tmp_path / "run"), *extra]) == 2
     assert message in capsys.readouterr().err
 
 
-def test_test_label_unseen_in_training_is_an_error(classify, data_dir, tmp_path, capsys):
+def test_test_label_unseen_in_training_is_an_error(data_dir, tmp_path, capsys):
     data = write_tsv(data_dir / "train_only.tsv", GROUPS, 30)
     test = write_tsv(tmp_path / "test.tsv", {**GROUPS, "music": ["song"]}, 8)
-    assert classify.main(["--data", str(data), "--test-data", str(test), "--model", "bow",
+    assert main(["--data", str(data), "--test-data", str(test), "--model", "bow",
                           "--out", str(tmp_path / "run")]) == 2
     assert "test data has labels never seen in training: 'music' (2 rows)" in \
         capsys.readouterr().err
 
 
-def test_help_and_flag_errors(classify, capsys):
+def test_help_and_flag_errors(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        classify.main(["--help"])
+        main(["--help"])
     assert exit_info.value.code == 0
-    assert "--class-weight" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        classify.main(["some text"])
+    out = capsys.readouterr().out
+    assert "--class-weight" in out and "--vocab-top-k" in out and "--tensorboard" in out
+    for argv in (["some text"], ["--top-k", "5"], ["--min-df", "2.5"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+
+
+def test_old_run_folder_made_with_top_k_is_one_clear_error(bow_run, tmp_path, capsys):
+    argv, out = bow_run
+    old = tmp_path / "old_run"
+    shutil.copytree(out, old)
+    config = json.loads((old / "config.json").read_text())
+    config["top_k"] = config.pop("vocab_top_k")
+    del config["tensorboard"]
+    (old / "config.json").write_text(json.dumps(config))
+    assert main([*argv[:3], str(old), *argv[4:]]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "top_k: 40 -> None, vocab_top_k: None -> 40" in error
+
+
+def test_recipe_script_help_exits_0():
+    result = subprocess.run([sys.executable, "recipes/classify.py", "--help"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--vocab-top-k" in result.stdout
+
+
+def test_from_run_predicts_in_a_fresh_process(bow_run):
+    _, out = bow_run
+    code = ("import sys; from textrnn.tasks import ClassifierTask; "
+            "print(ClassifierTask.from_run(sys.argv[1]).predict(['pizza and soup', 'my laptop']))")
+    result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "['food', 'tech']"

@@ -47,7 +47,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Seque
         y_true: true label ids `[num_docs]`.
         y_pred: predicted label ids `[num_docs]`.
         labels: the class names, by id.
-        prefix: key prefix, e.g. `"test"` or `"baseline"`.
+        prefix: key prefix, e.g. `"test"` or `"baseline"`; `""` gives bare keys.
 
     Returns:
         `{prefix}_accuracy`, `{prefix}_macro_f1`, then per class `{prefix}_precision_{label}`,
@@ -55,21 +55,22 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Seque
         confusion counts `{prefix}_confusion_{true}_{predicted}` (whitespace in labels becomes
         `_`).
     """
+    prefix = f"{prefix}_" if prefix else ""
     matrix = confusion_matrix(y_true, y_pred, len(labels))
     scores = per_class_scores(matrix)
     total = matrix.sum()
     metrics: dict[str, float | int] = {
-        f"{prefix}_accuracy": float(np.trace(matrix) / total) if total else 0.0,
-        f"{prefix}_macro_f1": float(scores["f1"].mean()),
+        f"{prefix}accuracy": float(np.trace(matrix) / total) if total else 0.0,
+        f"{prefix}macro_f1": float(scores["f1"].mean()),
     }
     names = [key_name(label) for label in labels]
     for index, name in enumerate(names):
         for score in ("precision", "recall", "f1"):
-            metrics[f"{prefix}_{score}_{name}"] = float(scores[score][index])
-        metrics[f"{prefix}_support_{name}"] = int(scores["support"][index])
+            metrics[f"{prefix}{score}_{name}"] = float(scores[score][index])
+        metrics[f"{prefix}support_{name}"] = int(scores["support"][index])
     for row, true_name in enumerate(names):
         for column, predicted_name in enumerate(names):
-            metrics[f"{prefix}_confusion_{true_name}_{predicted_name}"] = int(matrix[row, column])
+            metrics[f"{prefix}confusion_{true_name}_{predicted_name}"] = int(matrix[row, column])
     return metrics
 
 

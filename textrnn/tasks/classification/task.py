@@ -1,0 +1,197 @@
+"""`ClassifierTask`: train a document classifier, evaluate it, predict labels.
+
+>>> from textrnn.tasks import ClassifierTask
+>>> task = ClassifierTask.from_run("runs/classify")  # written by `textrnn-classify`
+>>> task.predict(["WIN a FREE prize now!", "see you at 8"])
+['spam', 'ham']
+>>> task.predict_proba(["see you at 8"]).shape     # [num_docs, num_classes]
+(1, 2)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from textrnn.models.classifier import build_bow_classifier, build_rnn_classifier
+from textrnn.tasks.base import Task
+from textrnn.tasks.classification.data import LabelledTexts
+from textrnn.tasks.classification.evaluation import (
+    classification_metrics,
+    confusion_matrix,
+    plot_confusion_matrix,
+)
+from textrnn.tasks.classification.preprocessor import ClassifierPreprocessor
+from textrnn.tasks.classification.training import (
+    MONITOR,
+    compile_classifier,
+    fit_with_early_stopping,
+)
+
+LEARNING_RATE = 3e-3  # recurrent models
+BOW_LEARNING_RATE = 0.05  # logistic regression is convex: a large step converges in a few epochs
+BASELINE_CLIP = 5.0
+
+# Training or evaluation documents: `LabelledTexts`, or a `(texts, labels)` pair.
+Documents = LabelledTexts | tuple[Sequence[str], Sequence[str]]
+
+
+class ClassifierTask(Task):
+    """A document classifier: a `ClassifierPreprocessor` and a Keras model.
+
+    Args:
+        preprocessor: turns texts into the model's inputs and label ids.
+        model: maps inputs to class probabilities `[batch, num_classes]`; None before `fit`.
+        model_options: `build_rnn_classifier` arguments (`cell`, `units`, `num_layers`,
+            `embedding_dim`, `dropout`) used when `fit` creates the model.
+
+    Example:
+    >>> train = (["free prize now", "see you later"] * 20, ["spam", "ham"] * 20)
+    >>> task = ClassifierTask(ClassifierPreprocessor.build(*train, model_kind="bow"))
+    >>> history = task.fit(train, train, "runs/tiny", epochs=5, verbose=0)
+    >>> task.predict(["a free prize"])
+    ['spam']
+    """
+
+    preprocessor_class = ClassifierPreprocessor
+    command = "textrnn-classify"
+    preprocessor: ClassifierPreprocessor
+
+    def __init__(self, preprocessor: ClassifierPreprocessor, model: keras.Model | None = None,
+                 model_options: dict[str, Any] | None = None):
+        super().__init__(preprocessor, model)
+        self.model_options = dict(model_options or {})
+
+    @property
+    def labels(self) -> list[str]:
+        """The class names, by id."""
+        return self.preprocessor.labels
+
+    def build_model(self) -> keras.Model:
+        """A new, uncompiled model of the preprocessor's kind, sized to its vocabulary and
+        labels (`model_options` shape the recurrent ones)."""
+        vocab, classes = len(self.preprocessor.vocabulary), len(self.labels)
+        if self.preprocessor.model_kind == "bow":
+            return build_bow_classifier(vocab, classes)
+        return build_rnn_classifier(vocab, classes, **{
+            "bidirectional": self.preprocessor.model_kind == "birnn", **self.model_options})
+
+    def fit(self, train: Documents, validation: Documents, run_dir: str | os.PathLike,
+            epochs: int = 12, patience: int = 3, learning_rate: float | None = None,
+            clip: float = 1.0, class_weight: str = "balanced", batch_size: int = 32,
+            max_minutes: float | None = None, seed: int = 0, tensorboard: bool = False,
+            verbose: int | str = 2) -> list[dict]:
+        """Trains in `run_dir`, resuming its checkpoint; keeps the best epoch's weights.
+
+        Writes the preprocessor, `model.keras` (each epoch, then the best one),
+        `train_state.json` and `best.weights.h5`. Training stops after `patience` epochs
+        without a lower `val_loss`, after `epochs`, or after `max_minutes`.
+
+        Args:
+            train, validation: `LabelledTexts` or `(texts, labels)`.
+            run_dir: the run folder.
+            learning_rate: Adam's step (default `BOW_LEARNING_RATE` for "bow", else
+                `LEARNING_RATE`).
+            clip: global gradient-norm threshold.
+            class_weight: `"balanced"` (each class adds the same total loss) or `"none"`.
+            tensorboard: also write TensorBoard logs to `run_dir/logs`.
+
+        Returns:
+            The history: one dict of logs per epoch of the run (resumed ones included).
+        """
+        preprocessor = self.preprocessor
+        (texts, labels), (val_texts, val_labels) = _pair(train), _pair(validation)
+        preprocessor.save(run_dir)
+        weights = preprocessor.class_weights(labels, class_weight)
+        train_data = preprocessor.inputs(texts, labels, batch_size, shuffle=True, seed=seed,
+                                         class_weight=weights)
+        validation_data = preprocessor.inputs(val_texts, val_labels, batch_size,
+                                              split="validation")
+        if learning_rate is None:
+            learning_rate = BOW_LEARNING_RATE if preprocessor.model_kind == "bow" \
+                else LEARNING_RATE
+
+        def new_model() -> keras.Model:
+            model = self.model if self.model is not None else self.build_model()
+            return compile_classifier(model, learning_rate, clip)
+
+        self.model, history = fit_with_early_stopping(
+            new_model, run_dir, train_data, validation_data, epochs, patience, max_minutes,
+            tensorboard=tensorboard, verbose=verbose)
+        preprocessor.check_model(self.model, run_dir)
+        return history
+
+    def fit_baseline(self, train: Documents, validation: Documents,
+                     class_weight: str = "balanced", seed: int = 0, epochs: int = 50,
+                     patience: int = 3, learning_rate: float = BOW_LEARNING_RATE,
+                     batch_size: int = 32) -> ClassifierTask:
+        """A TF-IDF logistic regression on this task's vocabulary, trained in memory (no
+        checkpoints: it takes seconds), with early stopping on `val_loss`.
+
+        `seed` seeds Keras (`keras.utils.set_random_seed`) and the shuffling, so the baseline
+        does not depend on what ran before it.
+
+        Returns:
+            A new "bow" `ClassifierTask` sharing this one's tokenizer, vocabulary and labels.
+        """
+        keras.utils.set_random_seed(seed)
+        p = self.preprocessor
+        preprocessor = ClassifierPreprocessor("bow", p.tokenizer, p.vocabulary, p.labels,
+                                              p.tfidf, p.max_length)
+        baseline = ClassifierTask(preprocessor)
+        baseline.model = compile_classifier(baseline.build_model(), learning_rate,
+                                            BASELINE_CLIP)
+        (texts, labels), (val_texts, val_labels) = _pair(train), _pair(validation)
+        weights = preprocessor.class_weights(labels, class_weight)
+        baseline.model.fit(
+            preprocessor.inputs(texts, labels, batch_size, True, seed, class_weight=weights),
+            validation_data=preprocessor.inputs(val_texts, val_labels, batch_size,
+                                                split="validation"),
+            epochs=epochs, verbose=0,
+            callbacks=[keras.callbacks.EarlyStopping(MONITOR, patience=patience,
+                                                     restore_best_weights=True)])
+        return baseline
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Class probabilities `[num_docs, num_classes]` (float32), in the order of `texts`."""
+        if self.model is None:
+            raise ValueError("This task has no model yet: call `fit` or `from_run` first.")
+        if not texts:
+            return np.zeros((0, len(self.labels)), np.float32)
+        data = self.preprocessor.inputs(texts, batch_size=batch_size)
+        probabilities = self.model.predict(data, verbose=0)
+        return data.restore_order(probabilities) if hasattr(data, "restore_order") \
+            else probabilities
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """The most likely label of each text."""
+        return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str], prefix: str = "",
+                 confusion_plot: str | os.PathLike | None = None) -> dict[str, float | int]:
+        """Accuracy, macro-F1, per-class precision / recall / F1 / support and confusion
+        counts (see `evaluation.classification_metrics`; keys start with `prefix_`).
+
+        Args:
+            texts, labels: the evaluation documents; every label must be a training label.
+            prefix: key prefix, e.g. `"test"`.
+            confusion_plot: also save the confusion matrix as a PNG there.
+        """
+        y = self.preprocessor.encode_labels(labels, prefix or "evaluation")
+        predicted = self.predict_proba(texts).argmax(axis=1)
+        if confusion_plot is not None:
+            plot_confusion_matrix(confusion_matrix(y, predicted, len(self.labels)), self.labels,
+                                  confusion_plot,
+                                  title=f"{self.preprocessor.model_kind}, {prefix or 'eval'}")
+        return classification_metrics(y, predicted, self.labels, prefix)
+
+
+def _pair(documents: Documents) -> tuple[Sequence[str], Sequence[str]]:
+    if isinstance(documents, LabelledTexts):
+        return documents.texts, documents.labels
+    texts, labels = documents
+    return texts, labels
