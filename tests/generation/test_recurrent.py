@@ -1,9 +1,10 @@
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from textrnn import layers
-from textrnn.generation import RecurrentGenerator
+from textrnn.generation import RecurrentGenerator, TopKSampler
 
 VOCAB = 11
 
@@ -67,6 +68,38 @@ def test_sampling_is_reproducible_with_a_seed():
     np.testing.assert_array_equal(first, again)
     assert (first != other).any()
     assert (first[0] != first[1]).any()  # side-by-side samples are independent
+
+
+def test_sampling_equals_inverse_cdf_with_the_seeded_uniforms():
+    # The reference: step by step on the host, top-5 at temperature 0.7, inverse CDF with
+    # uniforms drawn from numpy's generator for the seed, 128 per row at a time.
+    generator = RecurrentGenerator(MODELS["keras_stacked_lstm_gru"]())
+    got = generator.generate([4, 2, 6], 20, temperature=0.7, top_k=5, seed=3, num_samples=2)
+    uniforms = np.random.default_rng(3).random((2, 128), dtype=np.float32)
+    states, tokens, expected = generator.initial_states(2), np.array([4, 4]), []
+    for t in range(2 + 20):
+        logits, states = generator.step(ops.convert_to_tensor(tokens, "int32"), states)
+        if t < 2:
+            tokens = np.array([[2, 6][t]] * 2)
+            continue
+        logits = ops.convert_to_numpy(logits).astype("float64") / 0.7
+        logits[logits < np.sort(logits, axis=1)[:, -5:-4]] = -np.inf
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        cdf = np.cumsum(probs / probs.sum(1, keepdims=True), axis=1)
+        tokens = (cdf <= uniforms[:, t - 2, None]).sum(1)
+        expected.append(tokens)
+    np.testing.assert_array_equal(got, np.stack(expected, 1))
+
+
+def test_sampler_argument():
+    generator = RecurrentGenerator(MODELS["textrnn_simple_rnn"]())
+    greedy = generator.generate([1, 2], 10, temperature=0)
+    np.testing.assert_array_equal(generator.generate([1, 2], 10, sampler="greedy"), greedy)
+    top_k = generator.generate([1, 2], 10, temperature=0.8, top_k=3, seed=5)
+    sampler = TopKSampler(k=3, temperature=0.8)
+    np.testing.assert_array_equal(generator.generate([1, 2], 10, sampler=sampler, seed=5), top_k)
+    with pytest.raises(ValueError, match="together with"):
+        generator.generate([1, 2], 10, temperature=0.5, sampler="greedy")
 
 
 def test_bad_inputs():

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from textrnn.models.seq2seq import Seq2SeqDecoder, build_seq2seq
+from textrnn.models.seq2seq import Seq2Seq, Seq2SeqDecoder, build_seq2seq
 
 BOS, EOS = 2, 3
 SOURCE = np.array([[5, 6, 7, 8, 9], [9, 4, 0, 0, 0]], dtype="int32")
@@ -73,12 +73,67 @@ def test_saved_model_decodes_the_same(tmp_path):
     keras.utils.set_random_seed(2)
     model = build_seq2seq(20, 22, units=8, embedding_dim=4, attention="luong")
     model.save(tmp_path / "m.keras")
-    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    assert isinstance(loaded, Seq2Seq)
+    assert loaded.get_config() == model.get_config()
+    assert [b.name for b in loaded.bridges] == ["bridge_0", "bridge_1"]
+    assert isinstance(loaded.attention_layer, keras.layers.Layer)
     args = (SOURCE, BOS, EOS, 2, 5)
     assert Seq2SeqDecoder(loaded).translate(*args) == Seq2SeqDecoder(model).translate(*args)
     weights = Seq2SeqDecoder(loaded).attention_weights(SOURCE, TARGET_IN)
     assert weights.shape == (2, 4, 5)
     np.testing.assert_allclose(weights[1, :, 2:], 0, atol=1e-6)
+
+
+def test_functional_models_saved_before_seq2seq_still_decode(tmp_path):
+    # Earlier versions saved a plain functional model with these layer names.
+    keras.utils.set_random_seed(4)
+    model = build_seq2seq(20, 22, cell="gru", units=8, embedding_dim=4)
+    keras.Model(model.inputs, model.outputs).save(tmp_path / "old.keras")
+    old = keras.saving.load_model(tmp_path / "old.keras", safe_mode=True)
+    assert not isinstance(old, Seq2Seq)
+    assert {"encoder", "decoder", "bridge_0", "attention"} <= {layer.name for layer in old.layers}
+    args = (SOURCE, BOS, EOS, 3, 6)
+    assert Seq2SeqDecoder(old).translate(*args) == Seq2SeqDecoder(model).translate(*args)
+    np.testing.assert_allclose(Seq2SeqDecoder(old).attention_weights(SOURCE, TARGET_IN),
+                               Seq2SeqDecoder(model).attention_weights(SOURCE, TARGET_IN))
+
+
+def test_beam_search_equals_the_host_loop():
+    # The reference is the former host-side beam search, over the same decoder steps.
+    keras.utils.set_random_seed(5)
+    decoder = Seq2SeqDecoder(build_seq2seq(16, 9, units=8, embedding_dim=4))
+    got = decoder.translate(SOURCE, BOS, EOS, beam_width=3, max_length=7, length_penalty=0.6)
+    assert got == host_beam_search(decoder, SOURCE, beam_width=3, max_length=7, alpha=0.6)
+
+
+def host_beam_search(decoder, source, beam_width, max_length, alpha):
+    """Beam search one sentence at a time, on the host, with full prefixes as hypotheses."""
+    results = []
+    for row in source:
+        alive, finished = [([BOS], 0.0, decoder.encode(row[None]))], []
+        for step in range(max_length):
+            candidates = []
+            for path, score, state in alive:
+                log_probs, next_state = decoder.step(np.array([path[-1]], "int32"), state)
+                for token, lp in enumerate(np.asarray(log_probs, "float64")[0]):
+                    candidates.append((score + lp, path + [token], next_state))
+            candidates.sort(key=lambda c: -c[0])  # stable: ties keep beam-major order
+            alive = []
+            for score, path, state in candidates[: 2 * beam_width]:
+                if len(alive) == beam_width:
+                    break
+                if path[-1] == EOS or step == max_length - 1:
+                    finished.append((path[1:], score))
+                    if len(finished) == beam_width:
+                        break
+                else:
+                    alive.append((path, score, state))
+            if len(finished) >= beam_width:
+                break
+        best = max(finished, key=lambda h: h[1] / ((5 + len(h[0])) / 6) ** alpha)[0]
+        results.append([token for token in best if token != EOS])
+    return results
 
 
 def test_bad_arguments():

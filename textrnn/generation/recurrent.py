@@ -5,34 +5,18 @@ per-token layers (embedding / one-hot, dropout, dense) and recurrent layers that
 `cell` (textrnn's or Keras' `SimpleRNN`, `LSTM`, `GRU`). `RecurrentGenerator` runs the chain
 one token at a time: per-token layers see `[batch, features]`, recurrent layers are replaced by
 one step of their cell. Every new token costs one step, whatever the prefix length; the prefix
-is never re-run. Many steps run inside one compiled loop (XLA on TensorFlow, `jax.jit` on JAX).
+is never re-run. A `Sampler` picks the tokens, many steps per compiled call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 from keras import ops
 
-from textrnn.generation.sampling import SamplingConfig, sample_next_token
-
-_CHUNK = 128  # tokens emitted per compiled call; one compilation serves every length.
-
-
-def compile_function(fn: Callable) -> Callable:
-    """Compiles `fn` for the current backend (XLA on TensorFlow, `jax.jit` on JAX)."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(fn, jit_compile=True, reduce_retracing=True)
-    if backend == "jax":
-        import jax
-
-        return jax.jit(fn)
-    return fn
+from textrnn.generation import samplers
 
 
 def _state_sizes(cell) -> list[int]:
@@ -68,7 +52,7 @@ class RecurrentGenerator:
             if getattr(layer, "go_backwards", False):
                 raise ValueError(f"Layer `{layer.name}` runs backwards; a generator can only "
                                  "step forward in time.")
-        self._compiled: dict = {}
+        self._samplers: dict = {}
 
     def initial_states(self, batch_size: int) -> list:
         """Zero states: a flat list of `[batch, units]` tensors, layer by layer."""
@@ -101,31 +85,27 @@ class RecurrentGenerator:
         return x, new_states
 
     def _consume(self, prompt_ids, states):
-        """Feeds `[batch, prompt_len]` ids; returns the logits after the last one, and states."""
-        logits, states = self.step(prompt_ids[:, 0], states)
+        """Feeds `[batch, prompt_len]` ids; returns the states after the last one."""
 
-        def body(i, carry):
-            return self.step(prompt_ids[:, i], carry[1])
+        def body(i, states):
+            return self.step(prompt_ids[:, i], states)[1]
 
-        return ops.fori_loop(1, prompt_ids.shape[1], body, (logits, states))
+        return ops.fori_loop(0, prompt_ids.shape[1], body, states)
 
-    def _sample_chunk_fn(self, config: SamplingConfig):
-        if config not in self._compiled:
-
-            def sample_chunk(logits, states, uniforms):
-                tokens = ops.zeros((uniforms.shape[0], _CHUNK), dtype="int32")
-
-                def body(i, carry):
-                    logits, states, tokens = carry
-                    next_ids = sample_next_token(logits, uniforms[:, i], config)
-                    tokens = ops.slice_update(tokens, (0, i), ops.expand_dims(next_ids, 1))
-                    logits, states = self.step(next_ids, states)
-                    return logits, states, tokens
-
-                return ops.fori_loop(0, _CHUNK, body, (logits, states, tokens))
-
-            self._compiled[config] = compile_function(sample_chunk)
-        return self._compiled[config]
+    def _sampler(self, sampler, temperature, top_k, top_p) -> samplers.Sampler:
+        """The sampler for these options, one per distinct options so compilations are kept."""
+        if sampler is None:
+            key = (temperature, top_k, top_p)
+            if key not in self._samplers:
+                self._samplers[key] = samplers.from_options(temperature, top_k, top_p)
+            return self._samplers[key]
+        if (temperature, top_k, top_p) != (1.0, None, None):
+            raise ValueError("Received `sampler` together with `temperature`, `top_k` or "
+                             "`top_p`; give the options to the sampler instead, e.g. "
+                             "`TopKSampler(k=10, temperature=0.8)`.")
+        if isinstance(sampler, str):
+            return self._samplers.setdefault(sampler, samplers.get(sampler))
+        return samplers.get(sampler)
 
     def generate(
         self,
@@ -136,6 +116,7 @@ class RecurrentGenerator:
         top_p: float | None = None,
         seed: int | None = None,
         num_samples: int = 1,
+        sampler: str | samplers.Sampler | None = None,
     ) -> np.ndarray:
         """Continues a prompt.
 
@@ -147,6 +128,8 @@ class RecurrentGenerator:
             top_p: sample only from the nucleus of probability mass p.
             seed: seeds the random numbers; the same seed gives the same text.
             num_samples: independent continuations generated side by side.
+            sampler: instead of `temperature` / `top_k` / `top_p`, a `Sampler` or a sampler
+                name (`"greedy"`, `"top_k"`, ... with their defaults).
 
         Returns:
             `[num_samples, length]` int32 array of new token ids.
@@ -158,17 +141,10 @@ class RecurrentGenerator:
         if length < 0:
             raise ValueError(f"Received an invalid value for argument `length`, expected an "
                              f"integer >= 0, got {length}.")
-        config = SamplingConfig(temperature, top_k, top_p)
+        sampler = self._sampler(sampler, temperature, top_k, top_p)
         prompt = np.tile(prompt, (num_samples, 1))
-        logits, states = self._consume(ops.convert_to_tensor(prompt),
-                                       self.initial_states(num_samples))
-        sample_chunk = self._sample_chunk_fn(config)
-        rng = np.random.default_rng(seed)
-        chunks = []
-        for _ in range(-(-length // _CHUNK)):
-            uniforms = rng.random((num_samples, _CHUNK), dtype=np.float32)
-            logits, states, tokens = sample_chunk(logits, states, ops.convert_to_tensor(uniforms))
-            chunks.append(ops.convert_to_numpy(tokens))
-        if not chunks:
-            return np.zeros((num_samples, 0), dtype="int32")
-        return np.concatenate(chunks, axis=1)[:, :length]
+        states = self.initial_states(num_samples)
+        if prompt.shape[1] > 1:
+            states = self._consume(ops.convert_to_tensor(prompt[:, :-1]), states)
+        # The last prompt token is the sampling loop's first input.
+        return sampler(self.step, states, prompt[:, -1], length, seed=seed)

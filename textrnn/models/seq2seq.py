@@ -1,6 +1,9 @@
 """Encoder-decoder (seq2seq) translator with attention, and its step-by-step decoder.
 
-`build_seq2seq` returns the teacher-forced training model: `[source, target_in] -> logits`.
+`build_seq2seq` returns the teacher-forced training model, a `Seq2Seq`:
+`[source, target_in] -> logits`. It keeps its layers as attributes (`encoder`, `bridges`,
+`target_embedding`, `decoder`, `attention_layer`, `attention_hidden`, `logits`), which survive
+saving and loading since the model is rebuilt from its constructor arguments.
 The source is read by a bidirectional recurrent encoder; its final states, joined and
 projected by one `Dense(tanh)` per state ("bridge"), start the decoder. At each target step
 the decoder's output queries the encoder outputs (`BahdanauAttention` or `LuongAttention`),
@@ -11,21 +14,115 @@ whose only link to the source is the initial state.
 
 `Seq2SeqDecoder(model)` reuses the trained layers for decoding: `encode` runs the encoder once,
 `step` advances the decoder by one token carrying its state (the prefix is never re-run), and
-`translate` runs `textrnn.generation.beam_search` over that (beam width 1 is greedy).
+`translate` runs a compiled `textrnn.generation.BeamSampler` over that (beam width 1 is
+greedy). Functional models saved before `Seq2Seq` existed still decode (`_legacy_parts`).
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import keras
 import numpy as np
 from keras import ops
 
-from textrnn.generation import beam_search
+from textrnn.generation import BeamSampler, compile_function
+from textrnn.generation.beam_search import without_end
 from textrnn.layers.attention import BahdanauAttention, LuongAttention
 from textrnn.models.recurrent import recurrent_layer
 
 ATTENTIONS = ("bahdanau", "luong", "none")
 _STATES = {"rnn": 1, "gru": 1, "lstm": 2}
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class Seq2Seq(keras.Model):
+    """The teacher-forced encoder-decoder, holding the layers a decoder needs.
+
+    Args: as `build_seq2seq`, without `output_bias` (a starting weight, not configuration).
+
+    Call arguments:
+        inputs: `[source [batch, Ts], target_in [batch, Tt]]` int ids, target_in starting
+            with begin-of-sequence.
+
+    Returns:
+        Logits `[batch, Tt, target_vocab_size]`.
+    """
+
+    def __init__(self, source_vocab_size: int, target_vocab_size: int, cell: str = "lstm",
+                 units: int = 128, embedding_dim: int = 64, attention: str = "bahdanau",
+                 dropout: float = 0.0, **kwargs):
+        _check_arguments(source_vocab_size, target_vocab_size, units, embedding_dim, attention)
+        # === Layers ===
+        self.source_embedding = keras.layers.Embedding(
+            source_vocab_size, embedding_dim, mask_zero=True, name="source_embedding")
+        self.encoder = keras.layers.Bidirectional(
+            recurrent_layer(cell, units, return_sequences=True, return_state=True),
+            name="encoder")
+        self.bridges = [keras.layers.Dense(units, activation="tanh", name=f"bridge_{i}")
+                        for i in range(_STATES[cell])]
+        self.target_embedding = keras.layers.Embedding(
+            target_vocab_size, embedding_dim, mask_zero=True, name="target_embedding")
+        self.decoder = recurrent_layer(cell, units, return_sequences=True, return_state=True,
+                                       name="decoder")
+        self.attention_layer = {"bahdanau": lambda: BahdanauAttention(units, name="attention"),
+                          "luong": lambda: LuongAttention("general", name="attention"),
+                          "none": lambda: None}[attention]()
+        self.attention_hidden = keras.layers.Dense(units, activation="tanh",
+                                                   name="attention_hidden")
+        self.logits = keras.layers.Dense(target_vocab_size, name="logits")
+        # === Functional model ===
+        inputs = [keras.Input((None,), dtype="int32", name=name)
+                  for name in ("source", "target_in")]
+        super().__init__(inputs, self._graph(*inputs, dropout),
+                         **{"name": f"seq2seq_{attention}", **kwargs})
+        # === Config ===
+        self.source_vocab_size = source_vocab_size
+        self.target_vocab_size = target_vocab_size
+        self.cell = cell
+        self.units = units
+        self.embedding_dim = embedding_dim
+        self.attention = attention
+        self.dropout = dropout
+
+    def _graph(self, source, target_in, dropout: float):
+        """Wires the layers from the inputs to the logits (symbolic tensors)."""
+        embedded = keras.layers.Dropout(dropout)(self.source_embedding(source))
+        values, *final_states = self.encoder(embedded)
+        half = len(self.bridges)
+        initial_state = [
+            bridge(keras.layers.Concatenate()([final_states[i], final_states[half + i]]))
+            for i, bridge in enumerate(self.bridges)]
+        target_embedded = keras.layers.Dropout(dropout)(self.target_embedding(target_in))
+        outputs = self.decoder(target_embedded, initial_state=initial_state)[0]
+        if self.attention_layer is not None:
+            context, _ = self.attention_layer(outputs, values)
+            outputs = keras.layers.Concatenate()([outputs, context])
+        hidden = keras.layers.Dropout(dropout)(self.attention_hidden(outputs))
+        return self.logits(hidden)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable,
+                "source_vocab_size": self.source_vocab_size,
+                "target_vocab_size": self.target_vocab_size, "cell": self.cell,
+                "units": self.units, "embedding_dim": self.embedding_dim,
+                "attention": self.attention, "dropout": self.dropout}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Seq2Seq:
+        return cls(**config)
+
+
+def _check_arguments(source_vocab_size, target_vocab_size, units, embedding_dim, attention):
+    if attention not in ATTENTIONS:
+        raise ValueError(f"Received an invalid value for argument `attention`: {attention!r}; "
+                         f"expected one of {ATTENTIONS}.")
+    for name, value in (("source_vocab_size", source_vocab_size), ("units", units),
+                        ("target_vocab_size", target_vocab_size),
+                        ("embedding_dim", embedding_dim)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"Received an invalid value for argument `{name}`, expected a "
+                             f"positive integer, got {value!r}.")
 
 
 def build_seq2seq(
@@ -37,8 +134,8 @@ def build_seq2seq(
     attention: str = "bahdanau",
     dropout: float = 0.0,
     output_bias: np.ndarray | None = None,
-) -> keras.Model:
-    """Builds the teacher-forced encoder-decoder.
+) -> Seq2Seq:
+    """Builds the teacher-forced encoder-decoder, a `Seq2Seq`.
 
     Args:
         source_vocab_size: number of source token ids (0 is padding and masked).
@@ -62,53 +159,17 @@ def build_seq2seq(
     >>> model.output_shape
     (None, None, 120)
     """
-    if attention not in ATTENTIONS:
-        raise ValueError(f"Received an invalid value for argument `attention`: {attention!r}; "
-                         f"expected one of {ATTENTIONS}.")
-    for name, value in (("source_vocab_size", source_vocab_size), ("units", units),
-                        ("target_vocab_size", target_vocab_size),
-                        ("embedding_dim", embedding_dim)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"Received an invalid value for argument `{name}`, expected a "
-                             f"positive integer, got {value!r}.")
-    # === Encoder ===
-    source = keras.Input((None,), dtype="int32", name="source")
-    embedded = keras.layers.Embedding(source_vocab_size, embedding_dim, mask_zero=True,
-                                      name="source_embedding")(source)
-    embedded = keras.layers.Dropout(dropout)(embedded)
-    encoder = keras.layers.Bidirectional(
-        recurrent_layer(cell, units, return_sequences=True, return_state=True), name="encoder")
-    values, *final_states = encoder(embedded)
-    num_states = _STATES[cell]
-    initial_state = [
-        keras.layers.Dense(units, activation="tanh", name=f"bridge_{i}")(
-            keras.layers.Concatenate()([final_states[i], final_states[num_states + i]]))
-        for i in range(num_states)
-    ]
-    # === Decoder ===
-    target_in = keras.Input((None,), dtype="int32", name="target_in")
-    target_embedded = keras.layers.Embedding(target_vocab_size, embedding_dim, mask_zero=True,
-                                             name="target_embedding")(target_in)
-    target_embedded = keras.layers.Dropout(dropout)(target_embedded)
-    decoder = recurrent_layer(cell, units, return_sequences=True, return_state=True,
-                              name="decoder")
-    outputs = decoder(target_embedded, initial_state=initial_state)[0]
-    if attention != "none":
-        scorer = (BahdanauAttention(units, name="attention") if attention == "bahdanau"
-                  else LuongAttention("general", name="attention"))
-        context, _ = scorer(outputs, values)
-        outputs = keras.layers.Concatenate()([outputs, context])
-    hidden = keras.layers.Dense(units, activation="tanh", name="attention_hidden")(outputs)
-    hidden = keras.layers.Dropout(dropout)(hidden)
-    logits = keras.layers.Dense(target_vocab_size, name="logits")(hidden)
-    model = keras.Model([source, target_in], logits, name=f"seq2seq_{attention}")
+    if cell not in _STATES:
+        recurrent_layer(cell, units)  # raises the error naming the valid cells
+    model = Seq2Seq(source_vocab_size, target_vocab_size, cell=cell, units=units,
+                    embedding_dim=embedding_dim, attention=attention, dropout=dropout)
     if output_bias is not None:
         if np.shape(output_bias) != (target_vocab_size,):
             raise ValueError(f"Received an invalid value for argument `output_bias`, expected "
                              f"shape ({target_vocab_size},), got {np.shape(output_bias)}.")
         # Assigned after building, not as a Constant initializer, so the array does not end
         # up in the saved model's config.
-        model.get_layer("logits").bias.assign(np.asarray(output_bias, dtype="float32"))
+        model.logits.bias.assign(np.asarray(output_bias, dtype="float32"))
     return model
 
 
@@ -116,7 +177,8 @@ class Seq2SeqDecoder:
     """Step-by-step decoding with the layers of a model made by `build_seq2seq`.
 
     Args:
-        model: the (trained or loaded) teacher-forced model.
+        model: the (trained or loaded) teacher-forced model: a `Seq2Seq`, or a functional
+            model saved by earlier versions of `build_seq2seq`.
 
     Example:
     >>> model = build_seq2seq(20, 20, units=8, embedding_dim=4)
@@ -126,19 +188,14 @@ class Seq2SeqDecoder:
     """
 
     def __init__(self, model: keras.Model):
-        names = {layer.name for layer in model.layers}
-        required = {"encoder", "target_embedding", "decoder", "attention_hidden", "logits"}
-        if not required <= names:
-            raise ValueError(f"Argument `model` is not a model from `build_seq2seq`: it lacks "
-                             f"the layer(s) {sorted(required - names)}.")
         self.model = model
-        self.attention = model.get_layer("attention") if "attention" in names else None
-        bridges = sorted(name for name in names if name.startswith("bridge_"))
+        self.parts = model if isinstance(model, Seq2Seq) else _legacy_parts(model)
+        self.attention = self.parts.attention_layer
         self._encoder = keras.Model(
             model.inputs[0],
-            [model.get_layer("encoder").output[0],
-             *(model.get_layer(name).output for name in bridges)])
-        self._layers = {name: model.get_layer(name) for name in required}
+            [self.parts.encoder.output[0], *(bridge.output for bridge in self.parts.bridges)])
+        self._run_encoder = compile_function(lambda ids: self._encoder(ids, training=False))
+        self._samplers: dict = {}
 
     def encode(self, source_ids: np.ndarray) -> dict:
         """Runs the encoder once.
@@ -151,7 +208,7 @@ class Seq2SeqDecoder:
             "values": encoder outputs [batch, Ts, 2 * units], "mask": [batch, Ts] float}`.
         """
         source_ids = np.asarray(source_ids, dtype="int32")
-        values, *states = self._encoder(source_ids, training=False)
+        values, *states = self._run_encoder(source_ids)
         return {"states": list(states), "values": values,
                 "mask": ops.convert_to_tensor((source_ids != 0).astype("float32"))}
 
@@ -165,16 +222,25 @@ class Seq2SeqDecoder:
         Returns:
             `(log_probs [n, target_vocab], new_state)`.
         """
-        layers = self._layers
-        embedded = layers["target_embedding"](ops.expand_dims(token_ids, 1))
-        outputs, *states = layers["decoder"](embedded, initial_state=state["states"],
-                                             training=False)
-        outputs = outputs[:, 0]
+        logits, state = self.step_logits(token_ids, state)
+        return ops.log_softmax(logits, axis=-1), state
+
+    def step_logits(self, token_ids, state: dict):
+        """As `step`, with unnormalised logits `[n, target_vocab]` (what samplers take)."""
+        parts = self.parts
+        token_ids = ops.convert_to_tensor(token_ids, "int32")
+        previous = state["states"]
+        embedded = ops.take(parts.target_embedding.embeddings, token_ids, axis=0)
+        _, states = parts.decoder.cell(embedded, previous, training=False)
+        # As the decoder layer masks padding: a 0 id (never fed in practice) keeps the state.
+        real = ops.expand_dims(token_ids != 0, -1)
+        states = [ops.where(real, new, old) for new, old in zip(states, previous, strict=True)]
+        outputs = states[0]
         if self.attention is not None:
             context, _ = self.attention(outputs, state["values"], values_mask=state["mask"])
             outputs = ops.concatenate([outputs, context], axis=-1)
-        logits = layers["logits"](layers["attention_hidden"](outputs))
-        return ops.log_softmax(logits, axis=-1), {**state, "states": states}
+        logits = parts.logits(parts.attention_hidden(outputs))
+        return logits, {**state, "states": states}
 
     def translate(
         self,
@@ -197,10 +263,17 @@ class Seq2SeqDecoder:
         Returns:
             For each sentence, the target ids without begin and end tokens.
         """
+        key = (beam_width, length_penalty)
+        if key not in self._samplers:  # one sampler, so one compilation, per setting
+            self._samplers[key] = BeamSampler(beam_width, length_penalty)
+        source_ids = np.asarray(source_ids, dtype="int32")
+        # Padded to a multiple of 8 columns (masked, so the results do not change), so that
+        # few source lengths need their own compilation.
+        source_ids = np.pad(source_ids, ((0, 0), (0, -source_ids.shape[1] % 8)))
         state = self.encode(source_ids)
         start = np.full(len(source_ids), bos_id, dtype="int32")
-        return beam_search(self.step, state, start, eos_id, beam_width=beam_width,
-                           max_length=max_length, length_penalty=length_penalty)
+        ids = self._samplers[key](self.step_logits, state, start, max_length, eos_id)
+        return without_end(ids, eos_id)
 
     def attention_weights(self, source_ids: np.ndarray, target_in: np.ndarray) -> np.ndarray:
         """Attention weights `[batch, Tt, Ts]` of the teacher-forced model (None: no attention)."""
@@ -209,3 +282,19 @@ class Seq2SeqDecoder:
         probe = keras.Model(self.model.inputs, self.attention.output[1])
         return np.asarray(probe([np.asarray(source_ids, "int32"),
                                  np.asarray(target_in, "int32")], training=False))
+
+
+_LEGACY_LAYERS = ("encoder", "target_embedding", "decoder", "attention_hidden", "logits")
+
+
+def _legacy_parts(model: keras.Model) -> SimpleNamespace:
+    """The layers of a functional model saved before `Seq2Seq`, found by their fixed names."""
+    names = {layer.name for layer in model.layers}
+    if not set(_LEGACY_LAYERS) <= names:
+        raise ValueError(f"Argument `model` is not a model from `build_seq2seq`: it is a "
+                         f"{type(model).__name__} that lacks the layer(s) "
+                         f"{sorted(set(_LEGACY_LAYERS) - names)}.")
+    return SimpleNamespace(
+        **{name: model.get_layer(name) for name in _LEGACY_LAYERS},
+        bridges=[model.get_layer(name) for name in sorted(names) if name.startswith("bridge_")],
+        attention_layer=model.get_layer("attention") if "attention" in names else None)
