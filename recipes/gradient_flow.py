@@ -22,11 +22,15 @@ import math
 import sys
 from pathlib import Path
 
+import textrnn  # noqa: F401  (before keras: it quiets TensorFlow's start-up lines)
+
+# isort: split
 import keras
 import numpy as np
 
 from textrnn.io import atomic_write, write_json
 from textrnn.layers import GRU, LSTM, SimpleRNN
+from textrnn.runs import check_writable, cli
 from textrnn.training import (
     GlobalNormClipping,
     gradient_flow,
@@ -180,9 +184,10 @@ def _ratio(norms: np.ndarray) -> float:
     return float(norms[0] / norms[-1])
 
 
+@cli
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
+    out = check_writable(args.out)  # before minutes of training, not after
     probe = adding_problem(np.random.default_rng(args.seed + 100), PROBE_BATCH, args.seq_len)
     init_norms, trained_norms, cells = compare_cells(args, probe)
     plot_gradient_flow(init_norms, out / "gradient_flow_init.png",

@@ -134,3 +134,33 @@ def test_hub_failure_is_one_input_error(monkeypatch):
     monkeypatch.setattr(datasets, "load_dataset", offline)
     with pytest.raises(InputError, match="someone/corpus: not a local file.*no network"):
         data.load_documents("someone/corpus")
+
+
+@pytest.mark.parametrize("name", ["mycorpus", "data/corpus", "corpus.parquet", "someone/c.txt",
+                                  "./someone/corpus"])
+def test_names_that_are_not_hub_ids_fail_at_once_without_the_hub(tmp_path, monkeypatch, name):
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: pytest.fail("hub called"))
+    with pytest.raises(InputError, match=r"file not found|unsupported file type"):
+        data.load_documents(name)
+    assert not data.is_hub_id(name)
+
+
+def test_missing_bare_name_hints_at_the_hub_naming(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"^mycorpus: file not found \(a Hugging Face hub "
+                                         r"dataset is named owner/name\)"):
+        data.load_documents("mycorpus")
+    assert data.is_hub_id("stanfordnlp/imdb") and data.is_hub_id("allenai/c4")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'{"text": "a"}\n\n{"text": "b"\n{"text": "c"}\n',
+     r"c\.jsonl:3: malformed JSON: Expecting ',' delimiter \(column 13\)"),
+    (b'{"text": "a"}\n["text", "b"]\n', r"c\.jsonl:2: expected one JSON object per line, "
+                                        r"got a JSON list"),
+])
+def test_jsonl_errors_name_the_1_based_line_and_the_reason(tmp_path, content, message):
+    with pytest.raises(InputError, match=message):
+        data.load_documents(write(tmp_path / "c.jsonl", content))

@@ -3,7 +3,13 @@ import json
 import pytest
 
 from textrnn.errors import InputError
-from textrnn.io import atomic_path, atomic_write, read_json, write_json
+from textrnn.io import (
+    atomic_path,
+    atomic_write,
+    read_json,
+    remove_stale_temporaries,
+    write_json,
+)
 
 
 def test_write_json_round_trip_and_creates_folders(tmp_path):
@@ -27,7 +33,7 @@ def test_atomic_path_replaces_only_on_success(tmp_path):
     path = tmp_path / "model.bin"
     path.write_bytes(b"old")
     with atomic_path(path, suffix=".bin") as tmp:
-        assert tmp.parent == tmp_path and tmp.suffix == ".bin"
+        assert tmp.parent == tmp_path and tmp.name.endswith(".tmp.bin")
         tmp.write_bytes(b"new")
         assert path.read_bytes() == b"old"  # not replaced before the block ends
     assert path.read_bytes() == b"new"
@@ -67,3 +73,26 @@ def test_input_error_is_a_value_error_with_its_parts():
         "corpus.txt", 3, 10, "empty file")
     assert str(InputError("no file here")) == "no file here"
     assert json.dumps(str(InputError("x", line=2))) == '"line 2: x"'
+
+
+@pytest.mark.parametrize(("data", "where"), [
+    ({"val_loss": float("nan")}, "val_loss = nan"),
+    ({"history": [{"loss": 1.0}, {"loss": float("inf")}]}, r"history\[1\]\.loss = inf"),
+    (float("-inf"), "the value = -inf"),
+])
+def test_write_json_refuses_nan_and_infinity(tmp_path, data, where):
+    path = tmp_path / "m.json"
+    write_json(path, {"old": 1})
+    with pytest.raises(ValueError, match=rf"m\.json: cannot write {where}: strict JSON"):
+        write_json(path, data)
+    assert read_json(path) == {"old": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_remove_stale_temporaries_keeps_everything_else(tmp_path):
+    for name in (".model.keras.abc.tmp.keras", ".state.json.x.tmp", ".best.weights.h5.q.tmp.h5",
+                 "model.keras", ".lock", "notes.tmp"):
+        (tmp_path / name).write_text("x")
+    removed = remove_stale_temporaries(tmp_path)
+    assert len(removed) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "model.keras", "notes.tmp"]

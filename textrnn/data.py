@@ -14,8 +14,10 @@ Supported local formats (a `.gz` suffix on any of them is decompressed on the fl
 | `.tsv` | tab-separated, same header rule, no quoting (`"` is an ordinary character) |
 | `.jsonl`, `.json` | one JSON object per line |
 
-Anything that is not an existing path and has none of these suffixes is taken as a Hugging Face
-hub name and passed to `datasets.load_dataset(name, split=split)` (needs network access).
+Only a name that looks like a Hugging Face hub id, `owner/name` (no file suffix, not an
+existing path, and `owner` not a local folder), is passed to
+`datasets.load_dataset(name, split=split)` (needs network access). Anything else is a local
+path, so a typo (`mycorpus`, `data/corpus.txt`) gets "file not found" at once.
 
 Example:
 
@@ -32,7 +34,9 @@ import codecs
 import contextlib
 import csv
 import gzip
+import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -44,6 +48,11 @@ from textrnn.errors import InputError
 _TEXT_SUFFIXES = (".txt",)
 _TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
 _CHUNK_BYTES = 1 << 20
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+# Suffixes that make a name a file name, never a hub id.
+_FILE_SUFFIXES = (*_TEXT_SUFFIXES, *_TABLE_SUFFIXES, ".gz", ".bz2", ".xz", ".zip", ".tar",
+                  ".parquet", ".arrow", ".text", ".dat", ".data", ".md", ".xml", ".html", ".pdf",
+                  ".doc", ".docx", ".tok", ".raw")
 ENCODING_ERRORS = ("strict", "replace")
 
 
@@ -159,7 +168,7 @@ def load_table(
     _check_errors_arg(encoding_errors)
     columns = [str(c) for c in columns]
     path = Path(source)
-    if _is_local(path):
+    if not is_hub_id(source):
         if _format(path) == "text":
             raise InputError(
                 f"a .txt file has one column, 'text'; use `load_documents`, or a .csv/.tsv/"
@@ -175,7 +184,7 @@ def load_table(
         raise InputError(
             f"missing column {missing[0]!r}; available columns: {dataset.column_names}. "
             "Pick one of these (headerless CSV/TSV files name their columns '0', '1', ...)",
-            path if _is_local(path) else None,
+            None if is_hub_id(source) else path,
         )
     if len(dataset) == 0:
         raise InputError("file has no rows", path)
@@ -208,7 +217,7 @@ def load_documents(
     """
     _check_errors_arg(encoding_errors)
     path = Path(source)
-    if _is_local(path) and _format(path) == "text":
+    if not is_hub_id(source) and _format(path) == "text":
         with _utf8_copy(path, encoding_errors) as clean:
             dataset = datasets.load_dataset(
                 "text", data_files=str(clean), split="train", cache_dir=cache_dir
@@ -275,14 +284,25 @@ def _format(path: Path) -> str:
     return suffix.lstrip(".")
 
 
-def _is_local(path: Path) -> bool:
-    """A path that exists, or that names a file by its suffix (so a typo is not sent to the hub)."""
-    return path.exists() or _inner_suffix(path) in _TEXT_SUFFIXES + _TABLE_SUFFIXES
+def is_hub_id(source: str | os.PathLike) -> bool:
+    """True when `source` should be loaded from the Hugging Face hub rather than from disk.
+
+    That is `owner/name` (one slash, letters, digits, `_.-`) that is not an existing path,
+    whose `owner` is not a local folder and whose name has no file suffix (`.txt`, `.csv`, ...).
+    """
+    name = os.fspath(source)
+    return (_HUB_ID.fullmatch(name) is not None and not Path(name).exists()
+            and not Path(name.split("/")[0]).exists()
+            and Path(name).suffix.lower() not in _FILE_SUFFIXES)
 
 
 @contextlib.contextmanager
 def _utf8_copy(path: Path, encoding_errors: str) -> Iterator[Path]:
     """Yield `path` if it is valid UTF-8; otherwise raise, or yield a repaired temporary copy."""
+    if not path.exists():
+        hint = "" if path.suffix or len(path.parts) > 1 else \
+            " (a Hugging Face hub dataset is named owner/name)"
+        raise InputError(f"file not found{hint}", path)
     if _inner_suffix(path) not in _TEXT_SUFFIXES + _TABLE_SUFFIXES:
         raise InputError(
             f"unsupported file type {''.join(path.suffixes)!r}; expected one of "
@@ -315,7 +335,8 @@ def _load_local_table(
             )
         except datasets.exceptions.DatasetGenerationError as error:
             cause = error.__cause__ or error
-            raise InputError(f"malformed JSON lines: {cause}", original) from None
+            raise _locate_bad_json_line(clean, original) or InputError(
+                f"malformed JSON lines: {cause}", original) from None
     headerless = column_names is not None or all(c.isdigit() for c in columns)
     header = _first_row(clean, kind)
     if headerless:
@@ -336,6 +357,57 @@ def _load_local_table(
     except (datasets.exceptions.DatasetGenerationError, ValueError) as error:
         cause = error.__cause__ or error
         raise InputError(f"malformed {kind.upper()} file: {cause}", original) from None
+
+
+def _locate_bad_json_line(path: Path, original: Path) -> InputError | None:
+    """The first line (1-based) of a JSON-lines file that is not a JSON object, as an
+    `InputError`; None when every line is fine (or the file is one JSON document).
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        first_char = handle.read(1)
+        handle.seek(0)
+        if first_char == "[" or _is_one_document(handle):
+            return None
+        handle.seek(0)
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line.rstrip("\r\n"))
+            except json.JSONDecodeError as error:
+                return InputError(f"malformed JSON: {error.msg} (column {error.colno})",
+                                  original, line=number)
+            if not isinstance(row, dict):
+                return InputError(f"expected one JSON object per line, got a JSON "
+                                  f"{_json_kind(row)}", original, line=number)
+    return None
+
+
+def _is_one_document(handle) -> bool:
+    """True when the whole file is one JSON value spanning several lines (a `.json` file)."""
+    first = handle.readline()
+    try:
+        json.loads(first)
+        return False
+    except json.JSONDecodeError:
+        pass
+    handle.seek(0)
+    try:
+        json.loads(handle.read())
+        return True
+    except json.JSONDecodeError:
+        return False
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "list", dict: "object"}[type(value)]
 
 
 def _first_row(path: Path, kind: str) -> list[str]:

@@ -1,7 +1,8 @@
-"""Errors textrnn raises for bad user input.
+"""Errors textrnn raises for bad user input and for training that went wrong.
 
 `InputError` is a `ValueError` whose message names the file (and line or byte offset where
-known), so a command-line tool can print it as one line and exit non-zero.
+known), so a command-line tool can print it as one line and exit non-zero. `TrainingDiverged`
+says that a loss became NaN/Inf or exploded; the last good checkpoint is kept.
 """
 
 from __future__ import annotations
@@ -39,3 +40,24 @@ class InputError(ValueError):
         if self.offset is not None:
             where += f" (byte {self.offset})"
         return f"{where}: {self.reason}" if where else self.reason
+
+
+class TrainingDiverged(RuntimeError):
+    """Training produced a non-finite or exploding loss (or non-finite weights) and stopped.
+
+    The epoch that diverged was not checkpointed: the last good checkpoint is intact and a
+    rerun resumes from it (with a lower learning rate, say).
+
+    Args:
+        message: what happened, where, and what to do about it.
+        epoch: the 1-based epoch that diverged.
+        step: the 1-based step within the epoch, where known.
+        checkpoint: the last good checkpoint file, or None when there is none yet.
+    """
+
+    def __init__(self, message: str, epoch: int, step: int | None = None,
+                 checkpoint: str | PathLike | None = None):
+        self.epoch = epoch
+        self.step = step
+        self.checkpoint = None if checkpoint is None else str(checkpoint)
+        super().__init__(message)

@@ -2,13 +2,16 @@
 
 Every file a run folder holds is written through `atomic_write`: the data goes to a temporary
 file in the same folder, is flushed to disk, and replaces the target with `os.replace`, so a
-crash at any moment leaves either the old file or the new one, never a torn mix.
+crash at any moment leaves either the old file or the new one, never a torn mix. Temporary
+names start with `.` and contain `.tmp`, so `remove_stale_temporaries` can clear what a killed
+writer left behind. JSON is strict: NaN and Infinity are refused, never written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from textrnn.errors import InputError
+
+TMP_MARK = ".tmp"
 
 
 @contextlib.contextmanager
@@ -27,13 +32,16 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]
 
     Args:
         path: the final file. Its folder is created if missing.
-        suffix: suffix of the temporary name (Keras checks `.keras` / `.weights.h5`).
+        suffix: suffix of the temporary name (Keras checks `.keras` / `.weights.h5`);
+            `.tmp` is put in front of it unless it starts with `.tmp` already.
 
     Yields:
         The temporary path. On an exception it is removed and `path` is untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not suffix.startswith(TMP_MARK):
+        suffix = TMP_MARK + suffix
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
@@ -66,11 +74,51 @@ def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         yield handle
 
 
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files (`.*.tmp*`) that writers killed mid-write left in `folder`.
+
+    Only call this while no other process writes into `folder` (hold its run lock).
+
+    Returns:
+        The files removed.
+    """
+    removed = []
+    for path in Path(folder).glob(f".*{TMP_MARK}*"):
+        if path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    """Write `data` as indented UTF-8 JSON, atomically."""
+    """Write `data` as indented UTF-8 JSON, atomically.
+
+    Raises:
+        ValueError: `data` holds NaN or +-Infinity (not JSON); the message names the key.
+    """
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        where, value = _first_non_finite(data) or ("a value", "NaN/Infinity")
+        raise ValueError(f"{path}: cannot write {where} = {value}: strict JSON has no NaN or "
+                         "Infinity (the figure it stands for was not computed)") from None
     with atomic_write(path) as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=False)
-        handle.write("\n")
+        handle.write(text + "\n")
+
+
+def _first_non_finite(data: Any, where: str = "") -> tuple[str, float] | None:
+    """The key path (`a.b[2]`) and value of the first NaN/Infinity in `data`, if any."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return where or "the value", data
+    items = data.items() if isinstance(data, dict) else enumerate(data) \
+        if isinstance(data, (list, tuple)) else ()
+    for key, value in items:
+        found = _first_non_finite(value, f"{where}[{key}]" if isinstance(key, int)
+                                  else f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -1,75 +1,230 @@
-"""What every recipe does with its run folder: config, resumable training, history, plots.
+"""What every recipe does with its run folder: lock, config, resumable training, history, plots.
 
-A run folder holds `config.json` (the settings), `model.keras` + `train_state.json` (the last
-good checkpoint, written atomically by `textrnn.training.RunCheckpoint`), `history.csv`,
-`learning_curves.png` and `metrics.json`. Running a recipe again with the same `--out` resumes
+A run folder holds `config.json` (the settings), the last good checkpoint (`train_state.json`
+naming its `model-epochNNNN.keras`, committed as a whole by `textrnn.training.RunCheckpoint`,
+plus `model.keras`, a copy for loading), `history.csv` and `learning_curves.png` (refreshed
+after every epoch) and `metrics.json`. Running a recipe again with the same `--out` resumes
 from the checkpoint; settings that shape the model or the data must then be the same.
+
+Typical use in a command:
+
+```python
+@cli
+def main(argv=None):
+    args = parse_args(argv)                       # every flag checked first
+    with run_lock(args.out):                      # one training command per folder
+        run_dir = start_run(args.out, vars(args))  # checks, writes nothing
+        ...                                       # load data, build the preprocessor
+        model, history = fit_resumable(build, run_dir, args.epochs, config=vars(args), ...)
+        write_history(run_dir, history)
+        write_metrics(run_dir, evaluate(model))
+```
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import keras
 
-from textrnn.errors import InputError
+from textrnn.errors import InputError, TrainingDiverged
 from textrnn.io import atomic_write, read_json, write_json
-from textrnn.training import (
-    GradNormLogger,
+from textrnn.training import GradNormLogger, StopOnNonFiniteLoss, TimeBudget
+from textrnn.training.checkpoint import (
+    CONFIG_FILE,
+    DIVERGENCE_FACTOR,
     RunCheckpoint,
-    StopOnNonFiniteLoss,
-    TimeBudget,
     load_run,
     read_train_state,
+    tidy_run_folder,
 )
 
-CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 CURVES_FILE = "learning_curves.png"
+LOCK_FILE = ".lock"
 # Settings that may change between a run and its resumption.
-RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute", "tensorboard")
+RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute", "tensorboard", "lr")
 TENSORBOARD_DIR = "logs"
+DEBUG_HINT = "(set TEXTRNN_DEBUG=1 for the traceback)"
+# A lock file with no readable PID younger than this is being written, not stale.
+_LOCK_GRACE_SECONDS = 10.0
+_HELD_LOCKS: dict[Path, int] = {}  # lock files this process holds -> nesting depth
+_PENDING_CONFIGS: dict[Path, dict] = {}  # config checked by start_run, not yet written
+
+
+# === Command-line wrapper ===
 
 
 def cli(main: Callable[[Sequence[str] | None], int | None]) -> Callable[..., int]:
-    """Wraps a script's `main(argv)`: bad input prints one line on stderr and exits 2.
+    """Wraps a script's `main(argv)` so that no error prints a traceback.
 
-    `InputError`, `ValueError` and `OSError` become `error: <message>`; Ctrl-C says how to
-    resume. Set `TEXTRNN_DEBUG=1` to see the traceback instead.
+    Every exception becomes one line on stderr, `error: <message>`, and an exit code:
+
+    | error | exit code |
+    |---|---|
+    | `InputError`, `ValueError`, `OSError` (bad input, flags, files) | 2 |
+    | `TrainingDiverged` (NaN/Inf or exploding loss; the last checkpoint is kept) | 3 |
+    | anything else (the line names its type and says how to see the traceback) | 1 |
+    | Ctrl-C (`KeyboardInterrupt`): says how to resume | 130 |
+
+    Set `TEXTRNN_DEBUG=1` to get the traceback instead.
     """
 
     @functools.wraps(main)
     def wrapped(argv: Sequence[str] | None = None) -> int:
         try:
             return main(argv) or 0
-        except (InputError, ValueError, OSError) as error:
-            if os.environ.get("TEXTRNN_DEBUG"):
-                raise
-            print(f"error: {' '.join(str(error).split())}", file=sys.stderr)  # one line
-            return 2
         except KeyboardInterrupt:
             print("interrupted: the last checkpoint is intact; run the same command again to "
                   "resume", file=sys.stderr)
             return 130
+        except Exception as error:
+            if os.environ.get("TEXTRNN_DEBUG"):
+                raise
+            code, message = error_line(error)
+            print(f"error: {message}", file=sys.stderr)
+            return code
 
     return wrapped
 
 
-def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
-    """Creates the run folder and writes `config.json`, or checks it when resuming.
+def error_line(error: Exception) -> tuple[int, str]:
+    """The exit code and the one-line message `cli` prints for `error`."""
+    text = " ".join(str(error).split())
+    if isinstance(error, TrainingDiverged):
+        return 3, text
+    if isinstance(error, InputError):
+        return 2, text
+    if isinstance(error, (ValueError, OSError)):
+        return 2, f"{text} {DEBUG_HINT}"
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return 1, " ".join(filter(None, (f"{type(error).__name__}:", text, DEBUG_HINT)))
+
+
+def check_writable(folder: str | os.PathLike, flag: str = "--out") -> Path:
+    """Create `folder` if needed and check that files can be written in it.
 
     Raises:
-        InputError: the folder holds a run made with other settings.
+        InputError: `folder` is a file, or cannot be created or written; names `flag`.
     """
-    run_dir = Path(run_dir)
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{flag} must be a folder, but this is a file", folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check.", suffix=".tmp"):
+            pass
+    except OSError as error:
+        raise InputError(f"{flag} is not writable: {error.strerror or error}", folder) from None
+    return folder
+
+
+# === Run lock ===
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: str | os.PathLike) -> Iterator[Path]:
+    """Hold `run_dir/.lock` (holding this process's PID) while the block runs.
+
+    The file is created with `O_EXCL`, so only one process holds it; a lock left by a process
+    that no longer runs is taken over. The lock is released when the block ends, also on an
+    error. Nesting in one process is allowed (`fit_resumable` takes it inside a command that
+    already holds it).
+
+    Yields:
+        `run_dir` as a `Path` (created if missing).
+
+    Raises:
+        InputError: another live process holds the lock.
+    """
+    run_dir = check_writable(run_dir)
+    path = run_dir.resolve() / LOCK_FILE
+    if path not in _HELD_LOCKS:
+        _acquire(path)
+    _HELD_LOCKS[path] = _HELD_LOCKS.get(path, 0) + 1
+    try:
+        yield run_dir
+    finally:
+        _HELD_LOCKS[path] -= 1
+        if not _HELD_LOCKS[path]:
+            del _HELD_LOCKS[path]
+            if _lock_holder(path) == os.getpid():
+                path.unlink(missing_ok=True)
+
+
+def _acquire(path: Path) -> None:
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(path)
+            if (holder is None and _age(path) < _LOCK_GRACE_SECONDS) or _alive(holder):
+                shown = f"process {holder}" if holder else "another process"
+                raise InputError(f"{shown} is training in this run folder (see {LOCK_FILE}); "
+                                 "wait for it to finish, or use another --out",
+                                 path.parent) from None
+            path.unlink(missing_ok=True)  # stale: its holder is gone
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return
+    raise InputError("cannot take the run folder's lock (it keeps reappearing)", path)
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int | None) -> bool:
+    """True when process `pid` runs (not this one: a lock we do not hold is another's)."""
+    if not pid or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it runs, as another user
+        return True
+    return True
+
+
+# === Config and training ===
+
+
+def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
+    """Checks `--out` and, when it holds a checkpoint, that `config` matches the run's settings.
+
+    Writes nothing but the (empty) folder: `config.json` is written by `fit_resumable` with the
+    first checkpoint, so a command that fails before training (a typo in `--data`) leaves
+    nothing that refuses the corrected command. `fit_resumable(config=...)` names the config
+    to write; without it, the config checked here for the same folder is written.
+
+    Raises:
+        InputError: the folder is not writable, or holds a run made with other settings.
+    """
+    run_dir = check_writable(run_dir)
     config_path = run_dir / CONFIG_FILE
-    if config_path.exists():
+    if config_path.exists() and read_train_state(run_dir) is not None:
         previous = read_json(config_path)
         changed = sorted(key for key in set(config) | set(previous)
                          if key not in RESUMABLE_SETTINGS and config.get(key) != previous.get(key))
@@ -78,7 +233,7 @@ def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
                                 for key in changed)
             raise InputError(f"this run folder was made with other settings ({details}); "
                              "repeat the same flags to resume it, or use a new --out", config_path)
-    write_json(config_path, config)
+    _PENDING_CONFIGS[run_dir.resolve()] = dict(config)
     return run_dir
 
 
@@ -90,9 +245,16 @@ def fit_resumable(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     monitor: str = "val_loss",
     tensorboard: bool = False,
+    *,
+    config: dict | None = None,
+    learning_rate: float | None = None,
+    divergence_factor: float | None = DIVERGENCE_FACTOR,
     **fit_kwargs,
 ) -> tuple[keras.Model, list[dict]]:
-    """`model.fit` that resumes from the run folder's checkpoint and writes a new one per epoch.
+    """`model.fit` that resumes from the run folder's checkpoint and commits one per epoch.
+
+    Holds the folder's `run_lock` throughout, clears what a killed run left behind, and after
+    every committed epoch rewrites `history.csv` and `learning_curves.png`.
 
     Args:
         build_model: returns a new compiled model (compiled with `GlobalNormClipping`); called
@@ -104,26 +266,82 @@ def fit_resumable(
             logs (e.g. `val_perplexity`) are saved in the history.
         monitor: the log key whose best value the checkpoint state records.
         tensorboard: also write TensorBoard logs to `run_dir/logs`.
+        config: the settings to write as `config.json` with the first checkpoint (default:
+            the config `start_run` checked for this folder).
+        learning_rate: when given, the optimizer's learning rate for this invocation. A
+            checkpoint restores the optimizer with its old rate, so pass the `--lr` flag here
+            to let a user lower it on resume.
+        divergence_factor: an epoch whose loss is over this many times the best so far stops
+            training with `TrainingDiverged` (see `RunCheckpoint`); None: NaN/Inf only.
         **fit_kwargs: passed to `model.fit` (data, `batch_size`, `validation_data`, ...).
+            `verbose` defaults to 2 (one line per epoch) when stdout is not a terminal.
 
     Returns:
         The trained model and the history of all epochs of the run (resumed ones included).
+
+    Raises:
+        TrainingDiverged: a loss or the weights became NaN/Inf, or the loss exploded; the
+            epoch was not committed, the last good checkpoint stays.
+        InputError: another process trains in `run_dir`, or its checkpoint is damaged.
     """
-    run = load_run(run_dir)
-    model, initial_epoch = (run.model, run.initial_epoch) if run else (build_model(), 0)
-    if initial_epoch:
-        print(f"Resuming {run_dir} after epoch {initial_epoch}.")
-    all_callbacks = [*callbacks, GradNormLogger(), StopOnNonFiniteLoss(run_dir)]
-    if max_minutes:
-        all_callbacks.append(TimeBudget(max_minutes))
-    if tensorboard:
-        all_callbacks.append(keras.callbacks.TensorBoard(str(Path(run_dir) / TENSORBOARD_DIR)))
-    all_callbacks.append(RunCheckpoint(run_dir, monitor=monitor))
-    if initial_epoch < epochs:
-        model.fit(epochs=epochs, initial_epoch=initial_epoch, callbacks=all_callbacks,
-                  **fit_kwargs)
-    state = read_train_state(run_dir)
-    return model, state["history"] if state else []
+    with run_lock(run_dir) as run_dir:
+        tidy_run_folder(run_dir)
+        run = load_run(run_dir)
+        model, initial_epoch = (run.model, run.initial_epoch) if run else (build_model(), 0)
+        if initial_epoch:
+            print(f"Resuming {run_dir} after epoch {initial_epoch}.")
+        if learning_rate is not None:
+            _set_learning_rate(model, learning_rate, announce=run is not None)
+        if config is None:
+            config = _PENDING_CONFIGS.get(run_dir.resolve())
+        checkpoint = RunCheckpoint(run_dir, monitor=monitor, divergence_factor=divergence_factor,
+                                   config=config)
+        all_callbacks = [*callbacks, GradNormLogger(), StopOnNonFiniteLoss(run_dir,
+                                                                          raise_error=True)]
+        if max_minutes:
+            all_callbacks.append(TimeBudget(max_minutes))
+        if tensorboard:
+            all_callbacks.append(keras.callbacks.TensorBoard(str(run_dir / TENSORBOARD_DIR)))
+        all_callbacks += [checkpoint, HistoryWriter(run_dir, checkpoint)]
+        fit_kwargs.setdefault("verbose", "auto" if sys.stdout.isatty() else 2)
+        if initial_epoch < epochs:
+            model.fit(epochs=epochs, initial_epoch=initial_epoch, callbacks=all_callbacks,
+                      **fit_kwargs)
+        state = read_train_state(run_dir)
+        return model, state["history"] if state else []
+
+
+def _set_learning_rate(model: keras.Model, learning_rate: float, announce: bool) -> None:
+    old = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    if old == learning_rate:
+        return
+    try:
+        model.optimizer.learning_rate = learning_rate
+    except TypeError:  # a LearningRateSchedule cannot be overwritten by a number
+        raise ValueError("the checkpoint's optimizer follows a learning-rate schedule; its "
+                         "rate cannot be changed on resume") from None
+    if announce:
+        print(f"Learning rate: {old:g} -> {learning_rate:g} (from this command's setting).")
+
+
+class HistoryWriter(keras.callbacks.Callback):
+    """Rewrites `history.csv` and `learning_curves.png` after every committed epoch.
+
+    List it after `checkpoint`: it writes that checkpoint's history, so an epoch that was
+    not committed (diverged) never reaches the files.
+    """
+
+    def __init__(self, run_dir: str | os.PathLike, checkpoint: RunCheckpoint):
+        super().__init__()
+        self.run_dir = run_dir
+        self.checkpoint = checkpoint
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.checkpoint.history:
+            write_history(self.run_dir, self.checkpoint.history)
+
+
+# === Outputs ===
 
 
 def write_history(run_dir: str | os.PathLike, history: list[dict]) -> None:
@@ -160,7 +378,11 @@ def plot_learning_curves(history: list[dict], path: str | os.PathLike) -> None:
 
 
 def write_metrics(run_dir: str | os.PathLike, metrics: dict) -> None:
-    """Writes `metrics.json` (flat keys, numbers) and prints it."""
+    """Writes `metrics.json` (flat keys, numbers; strict JSON) and prints it.
+
+    Raises:
+        ValueError: a value is NaN or Infinity (nothing is written); the message names it.
+    """
     write_json(Path(run_dir) / METRICS_FILE, metrics)
     width = max(map(len, metrics), default=0)
     for key, value in metrics.items():

@@ -70,7 +70,8 @@ def test_crash_during_save_leaves_previous_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         _fit(model, tmp_path, epochs=2, initial_epoch=1)
     monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "train_state.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "model-epoch0001.keras", "model.keras", "train_state.json"]
     run = load_run(tmp_path)
     assert run.initial_epoch == 1
     for got, want in zip(run.model.get_weights(), saved, strict=True):
@@ -107,7 +108,7 @@ def test_bad_budget_and_broken_run_folders(tmp_path):
     with pytest.raises(InputError, match="model file is gone"):
         load_run(tmp_path)
     (tmp_path / "model.keras").write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="cannot load"):
+    with pytest.raises(InputError, match="model.keras: damaged model file"):
         load_run(tmp_path)
     (tmp_path / "train_state.json").write_text("[1, 2")
     with pytest.raises(InputError, match="malformed JSON"):

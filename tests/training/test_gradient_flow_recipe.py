@@ -23,6 +23,14 @@ def test_bad_flags_exit_with_a_message(gradient_flow, capsys):
     assert "--seq-len" in capsys.readouterr().err
 
 
+def test_unwritable_out_fails_before_any_training(gradient_flow, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TEXTRNN_DEBUG", raising=False)
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(gradient_flow, "compare_cells", lambda *a: pytest.fail("trained"))
+    assert gradient_flow.main(["--out", str(tmp_path / "file")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
 @pytest.mark.slow
 def test_recipe_writes_plots_and_figures(gradient_flow, tmp_path):
     out = tmp_path / "gf"

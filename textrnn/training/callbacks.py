@@ -17,7 +17,7 @@ from pathlib import Path
 import keras
 
 from textrnn.training._printing import print_msg
-from textrnn.training.checkpoint import read_train_state, weights_finite
+from textrnn.training.checkpoint import checkpoint_report, diverged, weights_finite
 from textrnn.training.clipping import GlobalNormClipping
 
 
@@ -72,7 +72,8 @@ class StopOnNonFiniteLoss(keras.callbacks.TerminateOnNaN):
     Args:
         run_dir: optional run folder written by `RunCheckpoint`; the message then names the
             epoch of its last good checkpoint.
-        raise_error: raise `RuntimeError` with the message instead of stopping gracefully.
+        raise_error: raise `textrnn.errors.TrainingDiverged` (a `RuntimeError`) instead of
+            stopping gracefully; `fit_resumable` does, so the run exits non-zero.
     """
 
     def __init__(self, run_dir: str | Path | None = None, raise_error: bool = False):
@@ -94,7 +95,8 @@ class StopOnNonFiniteLoss(keras.callbacks.TerminateOnNaN):
             "Try a lower learning rate or gradient clipping (GlobalNormClipping)."
         )
         if self.raise_error:
-            raise RuntimeError(self.message)
+            raise diverged(self.run_dir, self._epoch, f"the loss became {float(loss)}",
+                           step=batch + 1)
         stop_training(self.model, self.message)
 
 
@@ -104,13 +106,3 @@ def weights_report(model: keras.Model) -> str:
         return "The weights are still finite."
     return "The weights now hold NaN/Inf and will not be checkpointed."
 
-
-def checkpoint_report(run_dir: str | Path | None) -> str:
-    """One sentence naming the last good checkpoint in `run_dir` (or that none is kept)."""
-    if run_dir is None:
-        return "No checkpoint folder was given."
-    state = read_train_state(run_dir)
-    if state is None:
-        return f"No checkpoint has been written to {run_dir} yet."
-    return (f"The last checkpoint in {run_dir} (after epoch {state['epochs_done']}) is intact; "
-            "re-run the same command to resume from it.")
