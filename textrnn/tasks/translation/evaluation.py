@@ -1,4 +1,4 @@
-"""Evaluation for `recipes/translate.py`: decoding, sacrebleu BLEU / chrF, predictions, heat-maps.
+"""Scoring translations: sacrebleu BLEU / chrF, the predictions file, attention heat-maps.
 
 `test_predictions.tsv` has the columns `source`, `reference`, `hypothesis` (beam search) and
 `hypothesis_greedy`, one sentence per line and no quoting, so anyone can recompute the scores:
@@ -10,33 +10,16 @@ from __future__ import annotations
 
 import csv
 import os
-from pathlib import Path
 
 import numpy as np
 import sacrebleu
 
 from textrnn.io import atomic_write
 from textrnn.models.seq2seq import Seq2SeqDecoder
-from textrnn.tasks.translation import TranslationAssets, pad
+from textrnn.tasks.translation.preprocessor import TranslatorPreprocessor
 
 PREDICTIONS_FILE = "test_predictions.tsv"
 PREDICTION_COLUMNS = ("source", "reference", "hypothesis", "hypothesis_greedy")
-
-
-def translate(decoder: Seq2SeqDecoder, assets: TranslationAssets, sources: list[str],
-              beam_width: int = 1, max_length: int = 60, length_penalty: float = 0.6,
-              batch_size: int = 64) -> list[str]:
-    """Translates sentences (batched; `beam_width=1` is greedy) and returns the texts."""
-    vocabulary = assets.target_vocabulary
-    hypotheses = []
-    for start in range(0, len(sources), batch_size):
-        ids = [assets.encode_source(text) or [vocabulary.unk_id]
-               for text in sources[start:start + batch_size]]
-        batch = pad(ids, max(map(len, ids)))
-        for output in decoder.translate(batch, vocabulary.bos_id, vocabulary.eos_id,
-                                        beam_width, max_length, length_penalty):
-            hypotheses.append(assets.decode_target(output))
-    return hypotheses
 
 
 def scores(hypotheses: list[str], references: list[str]) -> dict[str, float]:
@@ -63,23 +46,7 @@ def read_predictions(path: str | os.PathLike) -> dict[str, list[str]]:
     return {column: [row[column] for row in rows] for column in PREDICTION_COLUMNS}
 
 
-def evaluate(decoder: Seq2SeqDecoder, assets: TranslationAssets, sources: list[str],
-             references: list[str], run_dir: str | os.PathLike, beam_width: int = 4,
-             max_length: int = 60, length_penalty: float = 0.6) -> dict[str, float]:
-    """Greedy and beam BLEU / chrF on a split; writes the predictions file.
-
-    Returns:
-        `{"test_bleu", "test_chrf"}` (beam) and `{"test_bleu_greedy", "test_chrf_greedy"}`.
-    """
-    greedy = translate(decoder, assets, sources, 1, max_length)
-    beam = translate(decoder, assets, sources, beam_width, max_length, length_penalty)
-    write_predictions(Path(run_dir) / PREDICTIONS_FILE, sources, references, beam, greedy)
-    beam_scores, greedy_scores = scores(beam, references), scores(greedy, references)
-    return {"test_bleu": beam_scores["bleu"], "test_chrf": beam_scores["chrf"],
-            "test_bleu_greedy": greedy_scores["bleu"], "test_chrf_greedy": greedy_scores["chrf"]}
-
-
-def plot_attention(decoder: Seq2SeqDecoder, assets: TranslationAssets, source: str,
+def plot_attention(decoder: Seq2SeqDecoder, preprocessor: TranslatorPreprocessor, source: str,
                    hypothesis: str, path: str | os.PathLike) -> bool:
     """Saves the attention weights of one translation as a heat-map PNG.
 
@@ -88,14 +55,13 @@ def plot_attention(decoder: Seq2SeqDecoder, assets: TranslationAssets, source: s
     """
     from matplotlib.figure import Figure
 
-    vocabulary = assets.target_vocabulary
-    source_ids = assets.encode_source(source) or [vocabulary.unk_id]
-    target_ids = assets.encode_target(hypothesis)
-    weights = decoder.attention_weights(np.array([source_ids]),
-                                        np.array([[vocabulary.bos_id, *target_ids]]))
+    vocabulary = preprocessor.target_vocabulary
+    source_ids = preprocessor.encode_sources([source])
+    target_ids = preprocessor.encode_target(hypothesis)
+    weights = decoder.attention_weights(source_ids, np.array([[vocabulary.bos_id, *target_ids]]))
     if weights is None:
         return False
-    source_pieces = assets.source_vocabulary.decode(source_ids, skip_special=False)
+    source_pieces = preprocessor.source_vocabulary.decode(source_ids[0], skip_special=False)
     target_pieces = [*vocabulary.decode(target_ids, skip_special=False), "</s>"]
     figure = Figure(figsize=(2 + 0.3 * len(source_pieces), 1.5 + 0.3 * len(target_pieces)),
                     layout="constrained")
