@@ -53,6 +53,8 @@ CURVES_FILE = "learning_curves.png"
 LOCK_FILE = ".lock"
 # Settings that may change between a run and its resumption.
 RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute", "tensorboard", "lr")
+# Settings renamed since earlier versions wrote config.json: old name -> new name.
+RENAMED_SETTINGS = {"top_k": "vocab_top_k"}  # the vocabulary cut; --top-k is sampling now
 TENSORBOARD_DIR = "logs"
 DEBUG_HINT = "(set TEXTRNN_DEBUG=1 for the traceback)"
 # A lock file with no readable PID younger than this is being written, not stale.
@@ -211,7 +213,7 @@ def _alive(pid: int | None) -> bool:
 # === Config and training ===
 
 
-def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
+def start_run(run_dir: str | os.PathLike, config: dict, implicit: dict | None = None) -> Path:
     """Checks `--out` and, when it holds a checkpoint, that `config` matches the run's settings.
 
     Writes nothing but the (empty) folder: `config.json` is written by `fit_resumable` with the
@@ -219,13 +221,20 @@ def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
     nothing that refuses the corrected command. `fit_resumable(config=...)` names the config
     to write; without it, the config checked here for the same folder is written.
 
+    Args:
+        run_dir: the run folder (`--out`).
+        config: this command's settings.
+        implicit: the values of settings that configs written by earlier versions lack (a flag
+            added later); settings renamed since (`RENAMED_SETTINGS`) are read under their new
+            name, so those runs still resume.
+
     Raises:
         InputError: the folder is not writable, or holds a run made with other settings.
     """
     run_dir = check_writable(run_dir)
     config_path = run_dir / CONFIG_FILE
     if config_path.exists() and read_train_state(run_dir) is not None:
-        previous = read_json(config_path)
+        previous = {**(implicit or {}), **upgraded_config(read_json(config_path))}
         changed = sorted(key for key in set(config) | set(previous)
                          if key not in RESUMABLE_SETTINGS and config.get(key) != previous.get(key))
         if changed:
@@ -235,6 +244,15 @@ def start_run(run_dir: str | os.PathLike, config: dict) -> Path:
                              "repeat the same flags to resume it, or use a new --out", config_path)
     _PENDING_CONFIGS[run_dir.resolve()] = dict(config)
     return run_dir
+
+
+def upgraded_config(config: dict) -> dict:
+    """A `config.json` of an earlier version with renamed settings under their new names."""
+    upgraded = dict(config)
+    for old, new in RENAMED_SETTINGS.items():
+        if old in upgraded and new not in upgraded:
+            upgraded[new] = upgraded.pop(old)
+    return upgraded
 
 
 def fit_resumable(

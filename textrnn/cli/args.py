@@ -62,13 +62,15 @@ def add_data_args(parser: argparse.ArgumentParser, data_help: str,
     return group
 
 
-def add_model_args(parser: argparse.ArgumentParser,
-                   defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
-    """`--cell`, `--layers`, `--units`, `--embedding-dim`, `--dropout`."""
+def add_model_args(parser: argparse.ArgumentParser, defaults: Mapping[str, Any],
+                   layers: bool = True) -> argparse._ArgumentGroup:
+    """`--cell`, `--layers` (unless `layers=False`), `--units`, `--embedding-dim`,
+    `--dropout`."""
     group = parser.add_argument_group("model")
     group.add_argument("--cell", choices=sorted(RECURRENT_LAYERS), default=defaults["cell"])
-    group.add_argument("--layers", type=int, choices=range(1, 5),
-                       default=defaults.get("layers", 1), help="stacked recurrent layers")
+    if layers:
+        group.add_argument("--layers", type=int, choices=range(1, 5),
+                           default=defaults.get("layers", 1), help="stacked recurrent layers")
     group.add_argument("--units", type=positive_int, default=defaults["units"])
     group.add_argument("--embedding-dim", type=positive_int, default=defaults["embedding_dim"])
     group.add_argument("--dropout", type=float, default=defaults["dropout"])

@@ -21,9 +21,8 @@ import keras
 
 from textrnn import datasets as shipped
 from textrnn.cli import args as shared
-from textrnn.io import read_json, write_json
 from textrnn.models.seq2seq import ATTENTIONS
-from textrnn.runs import CONFIG_FILE, cli, start_run, write_history, write_metrics
+from textrnn.runs import cli, run_lock, start_run, write_history, write_metrics
 from textrnn.tasks.translation import TranslatorPreprocessor, TranslatorTask, load_parallel
 from textrnn.tasks.translation.evaluation import PREDICTIONS_FILE as PREDICTIONS
 
@@ -52,12 +51,12 @@ DEFAULTS = dict(
 HEATMAPS = 3
 # The settings saved in config.json; a resumed run must repeat them (see textrnn.runs).
 FIELDS = ("data", "encoding_errors", "source_column", "target_column", "split_column",
-          "vocab_size", "shared_vocab", "max_length", "cell", "layers", "attention", "units",
+          "vocab_size", "shared_vocab", "max_length", "cell", "attention", "units",
           "embedding_dim", "dropout", "label_smoothing", "batch_size", "lr", "clip", "epochs",
           "max_minutes", "seed", "out", "tensorboard", "beam", "length_penalty")
 MODEL_OPTIONS = ("cell", "units", "embedding_dim", "dropout")  # TranslatorTask's, and `fit`'s:
 FIT_SETTINGS = ("label_smoothing", "batch_size", "clip", "epochs", "max_minutes", "tensorboard")
-IMPLICIT_BEFORE = {"encoding_errors": "strict", "layers": 1}  # in runs made before these flags
+IMPLICIT_BEFORE = {"encoding_errors": "strict"}  # in runs made before this flag
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--vocab-size", type=shared.positive_int, default=DEFAULTS["vocab_size"])
     data.add_argument("--shared-vocab", action="store_true", help="one subword model for both")
     data.add_argument("--max-length", type=shared.positive_int, default=DEFAULTS["max_length"])
-    model = shared.add_model_args(parser, DEFAULTS)
+    model = shared.add_model_args(parser, DEFAULTS, layers=False)
     model.add_argument("--attention", choices=ATTENTIONS, default=DEFAULTS["attention"])
     train = shared.add_training_args(parser, DEFAULTS)
     train.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"])
@@ -89,9 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 def train_and_score(args, run_dir: Path, attention: str, corpus, decode: dict):
     """Trains (or resumes) one model in `run_dir`; returns the task and its test scores."""
     keras.utils.set_random_seed(args.seed)
-    if (run_dir / CONFIG_FILE).exists():
-        write_json(run_dir / CONFIG_FILE, {**IMPLICIT_BEFORE, **read_json(run_dir / CONFIG_FILE)})
-    start_run(run_dir, {**shared.run_config(args, FIELDS), "attention": attention})
+    start_run(run_dir, {**shared.run_config(args, FIELDS), "attention": attention},
+              implicit=IMPLICIT_BEFORE)
     sources, targets = corpus.sources, corpus.targets
     preprocessor = (TranslatorPreprocessor.load(run_dir) if TranslatorPreprocessor.exists(run_dir)
                     else TranslatorPreprocessor.build(sources["train"], targets["train"], run_dir,
@@ -114,7 +112,11 @@ def run(args, decode: dict) -> None:
                            args.target_column, split_column, args.seed,
                            encoding_errors=args.encoding_errors)
     print(corpus.summary())
-    run_dir = Path(args.out)
+    with run_lock(args.out):  # before any file of the run is written
+        train_and_report(args, Path(args.out), corpus, decode)
+
+
+def train_and_report(args, run_dir: Path, corpus, decode: dict) -> None:
     task, scores = train_and_score(args, run_dir, args.attention, corpus, decode)
     metrics = {f"test_{key}": value for key, value in scores.items() if key != "epochs"}
     metrics.update(epochs=scores["epochs"], empty_pairs_skipped=corpus.counts["empty_pairs"],
@@ -142,8 +144,6 @@ def translate_texts(args, decode: dict) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `textrnn-translate`; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if args.layers != 1:
-        raise ValueError(f"--layers {args.layers}: the translator has one layer; leave it at 1")
     decode = dict(beam_width=args.beam, max_length=args.max_length + 1,
                   length_penalty=args.length_penalty)
     translate_texts(args, decode) if args.translate else run(args, decode)
