@@ -3,7 +3,7 @@ import gzip
 import datasets
 import pytest
 
-from textrnn import data
+from textrnn import data, text_files
 from textrnn import datasets as shipped
 from textrnn.errors import InputError
 
@@ -56,7 +56,7 @@ def test_empty_missing_and_directory(tmp_path):
 
 
 def test_chunked_scan_finds_position_across_chunk_borders(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "_CHUNK_BYTES", 4)
+    monkeypatch.setattr(text_files, "_CHUNK_BYTES", 4)  # read_text and friends live there
     # "é" (2 bytes) straddles the first chunk border; the bad byte is at offset 10 on line 3.
     path = write(tmp_path / "a.txt", b"abc\xc3\xa9\nx\ny\xfe\n")
     assert not data.check_utf8(path)

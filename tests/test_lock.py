@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from textrnn.errors import InputError
-from textrnn.runs import fit_resumable, run_lock
+from textrnn.lock import run_lock
+from textrnn.runs import fit_resumable
 
 
 def dead_pid() -> int:
