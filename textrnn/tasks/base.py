@@ -103,6 +103,7 @@ class Task:
     Args:
         preprocessor: the task's `Preprocessor`.
         model: the Keras model, or None before training.
+        model_options: the model builder's settings for the model `fit` creates.
 
     Subclasses set `preprocessor_class` and `command` (the console script that trains one,
     named in error messages), and add `fit`, `evaluate` and their use.
@@ -111,9 +112,11 @@ class Task:
     preprocessor_class: ClassVar[type[Preprocessor]] = Preprocessor
     command: ClassVar[str] = "textrnn"
 
-    def __init__(self, preprocessor: Preprocessor, model: keras.Model | None = None):
+    def __init__(self, preprocessor: Preprocessor, model: keras.Model | None = None,
+                 model_options: dict[str, Any] | None = None):
         self.preprocessor = preprocessor
         self.model = model
+        self.model_options = dict(model_options or {})
 
     @classmethod
     def from_run(cls: type[TaskT], path: str | os.PathLike) -> TaskT:

@@ -46,8 +46,7 @@ class TranslatorTask(Task):
 
     def __init__(self, preprocessor: TranslatorPreprocessor, model: keras.Model | None = None,
                  model_options: dict[str, Any] | None = None):
-        super().__init__(preprocessor, model)
-        self.model_options = dict(model_options or {})
+        super().__init__(preprocessor, model, model_options)
         self._decoder: tuple[keras.Model, Seq2SeqDecoder] | None = None
 
     @property
