@@ -11,6 +11,7 @@ _FILES = {
     "sms_spam": "sms_spam.tsv.gz",
     "eng_fra_tatoeba_5k": "eng_fra_tatoeba_5k.tsv.gz",
     "bible_en_es_short": "bible_en_es_short.tsv.gz",
+    "ud_ewt_dev": "ud_ewt_dev.conllu.gz",
 }
 
 

@@ -7,6 +7,7 @@ so models using them load with `keras.saving.load_model` and no `custom_objects`
 
 from textrnn.layers.attention import BahdanauAttention, LuongAttention
 from textrnn.layers.cell import RecurrentCell
+from textrnn.layers.crf import CRF, CRFLoss
 from textrnn.layers.gru import GRU, GRUCell
 from textrnn.layers.lstm import LSTM, LSTMCell
 from textrnn.layers.one_hot import OneHot
@@ -15,6 +16,8 @@ from textrnn.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 
 __all__ = [
     "BahdanauAttention",
+    "CRF",
+    "CRFLoss",
     "GRU",
     "LSTM",
     "GRUCell",

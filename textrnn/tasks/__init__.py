@@ -4,6 +4,7 @@
   `generate`.
 - `classification/`: `ClassifierTask` — train, evaluate, `predict`, `predict_proba`.
 - `translation/`: `TranslatorTask` — train, evaluate (BLEU, chrF), `translate`.
+- `tagging/`: `TaggerTask` — train, evaluate, `predict` (part-of-speech / entity tags).
 
 `LanguageModelTask.from_run(path)` (and the others) load a run folder written by the task's
 console script. The task classes are imported on first use, so importing this package does not
@@ -19,6 +20,7 @@ _TASKS = {
     "LanguageModelTask": "textrnn.tasks.language_model",
     "ClassifierTask": "textrnn.tasks.classification",
     "TranslatorTask": "textrnn.tasks.translation",
+    "TaggerTask": "textrnn.tasks.tagging",
 }
 
 __all__ = sorted(_TASKS)
