@@ -185,3 +185,38 @@ def test_word_and_subword_levels(corpus, tmp_path, capsys, level_args):
     capsys.readouterr()
     assert main(["--generate", str(out), "--prompt", "the cat", "--length", "12"]) == 0
     assert capsys.readouterr().out.startswith("the cat")
+
+
+def test_regularisation_and_schedule_flags_reach_the_model(corpus, tmp_path):
+    out = tmp_path / "awd"
+    flags = ["--weight-dropout", "0.2", "--embedding-dropout", "0.05", "--input-dropout", "0.1",
+             "--output-dropout", "0.1", "--ar", "2", "--tar", "1", "--tie-weights",
+             "--schedule", "slanted", "--weight-decay", "0.01"]
+    assert main(["--data", str(corpus), "--out", str(out), "--epochs", "2", "--no-baseline",
+                 *SMALL, *flags]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["weight_dropout"], config["tie_weights"], config["schedule"]) == (
+        0.2, True, "slanted")
+    from textrnn.tasks import LanguageModelTask
+
+    model = LanguageModelTask.from_run(out).model
+    assert {"tar", "ar", "input_dropout", "output_dropout"} <= {x.name for x in model.layers}
+    assert type(model.layers[-1]).__name__ == "TiedOutput"
+
+
+def test_find_lr_writes_the_plot_and_prints_a_rate(corpus, tmp_path, capsys):
+    out = tmp_path / "finder"
+    assert main(["--data", str(corpus), "--out", str(out), "--find-lr", *SMALL]) == 0
+    assert "suggested learning rate" in capsys.readouterr().out
+    assert (out / "lr_finder.png").exists() and not (out / "model.keras").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--weight-dropout", "1.0"], "--weight-dropout"),
+    (["--ar", "-1"], "--ar"),
+    (["--schedule", "cosine"], "--schedule"),
+])
+def test_bad_regularisation_flags_are_usage_errors(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--out", str(tmp_path / "run"), *args])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err

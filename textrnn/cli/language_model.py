@@ -10,19 +10,21 @@ clipping, perplexity / bits-per-character on validation after each epoch, a samp
 fixed prompt, and a checkpoint per epoch: run the same command again to resume. The run folder
 gets config.json, model.keras, vocab.json, tokenizer.json, history.csv, learning_curves.png,
 samples.txt and metrics.json (with the n-gram baseline's perplexity on the same test tokens).
+AWD-LSTM regularisers (--weight-dropout, --embedding-dropout, --input/hidden/output-dropout,
+--ar, --tar, --tie-weights) are off by default: a few epochs of a short budget underfit, and
+they measured worse there. --find-lr runs a learning-rate range test (OUT/lr_finder.png).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
-from pathlib import Path
 
 import keras
 
 from textrnn.cli import args as shared
-from textrnn.io import read_json, write_json
 from textrnn.preprocessing.registry import LEVELS
-from textrnn.runs import CONFIG_FILE, cli, start_run, write_history, write_metrics
+from textrnn.runs import cli, start_run, write_history, write_metrics
 from textrnn.tasks import language_model as lm
 from textrnn.training.distribute import STRATEGIES
 
@@ -40,21 +42,28 @@ DEFAULTS = dict(
     reset_every=8,      # zero the carried state every 8 windows, so prompts (which start
                         # from a zero state) are in distribution; 0 never resets mid-epoch
     batch_size=32,      # parallel streams (the stateful model's fixed batch size)
-    lr=2e-3,
+    schedule="one-cycle",  # warm up to --lr, anneal to ~0 when the budget ends: 800 KB of KJV,
+    lr=1e-2,               # 5 min: test 1.66 bits/char vs 1.92 for a constant 2e-3 (n-gram 1.69)
     clip=1.0,           # global gradient norm
     epochs=30,
     max_minutes=15.0,   # the budget, not the epochs, ends the default run
     out="runs/language_model",
     prompt="ROMEO:",
 )
+# Settings of runs made before these flags existed: what such a run resumes with.
+LEGACY = dict(schedule="constant", weight_decay=0.0, tie_weights=False,
+              **dict.fromkeys(shared.REGULARIZATION_FLAGS, 0.0))
 # The settings saved in config.json; a resumed run must repeat those that shape model or data.
 FIELDS = ("data", "text_column", "encoding_errors", "level", "lowercase", "coverage", "vocab_top_k",
           "min_df", "vocab_size", "cell", "input", "layers", "units", "embedding_dim", "dropout",
           "seq_len", "reset_every", "batch_size", "lr", "clip", "epochs", "max_minutes", "seed",
-          "distribute", "out", "no_baseline", "prompt", "sample_length", "tensorboard")
+          "distribute", "out", "no_baseline", "prompt", "sample_length", "tensorboard", *LEGACY)
+MODEL_ARGS = ("cell", "units", "dropout", "embedding_dim", "tie_weights",
+              *shared.REGULARIZATION_FLAGS)  # `build_language_model`'s names
 FIT_ARGS = ("batch_size", "seq_len", "epochs", "lr", "clip", "reset_every", "max_minutes",
-            "cell", "units", "dropout", "embedding_dim", "prompt", "sample_length", "distribute",
-            "tensorboard")  # passed to `LanguageModelTask.fit` under their own names
+            "prompt", "sample_length", "distribute", "tensorboard", "schedule", "weight_decay")
+VOCAB_ARGS = ("level", "text_column", "encoding_errors", "lowercase", "min_df", "vocab_top_k",
+              "coverage", "vocab_size")
 
 
 def parse_args(argv=None):
@@ -72,12 +81,17 @@ def parse_args(argv=None):
                       help="subword pieces")
     model = shared.add_model_args(parser, DEFAULTS)
     model.add_argument("--input", choices=("embedding", "onehot"), default=DEFAULTS["input"])
+    model.add_argument("--tie-weights", action=argparse.BooleanOptionalAction,
+                       default=DEFAULTS.get("tie_weights", False),
+                       help="the softmax reuses the embedding matrix")
+    shared.add_regularization_args(parser, DEFAULTS)
     train = shared.add_training_args(parser, DEFAULTS)
     train.add_argument("--seq-len", type=shared.positive_int, default=DEFAULTS["seq_len"])
     train.add_argument("--reset-every", type=int, default=DEFAULTS["reset_every"],
                        help="reset the carried state every N windows (0: only per epoch)")
     train.add_argument("--distribute", choices=STRATEGIES, default="default")
     train.add_argument("--no-baseline", action="store_true", help="skip the n-gram baseline")
+    shared.add_schedule_args(parser, DEFAULTS)
     gen = parser.add_argument_group("generation")
     gen.add_argument("--generate", metavar="RUN_DIR", help="sample from a trained run")
     gen.add_argument("--prompt", default=DEFAULTS["prompt"])
@@ -94,41 +108,21 @@ def parse_args(argv=None):
 
 def train(args) -> None:
     keras.utils.set_random_seed(args.seed)
-    config_path = Path(args.out) / CONFIG_FILE  # runs before --vocab-top-k saved it as top_k
-    config = read_json(config_path) if config_path.exists() else {}
-    if "top_k" in config and "vocab_top_k" not in config:
-        config["vocab_top_k"] = config.pop("top_k")
-        write_json(config_path, config)
+    shared.upgrade_config(args, renamed={"top_k": "vocab_top_k"}, added=LEGACY)
     run_dir = start_run(args.out, shared.run_config(args, FIELDS))
-    splits = lm.split_text(lm.load_corpus(args.data, args.text_column, args.encoding_errors))
-    if lm.LanguageModelPreprocessor.exists(run_dir):  # resuming: keep the run's vocabulary
-        preprocessor = lm.LanguageModelPreprocessor.load(run_dir)
-    else:  # `fit` saves it in the run folder
-        preprocessor = lm.LanguageModelPreprocessor.build(
-            splits.train, args.level, run_dir, lowercase=args.lowercase, min_df=args.min_df,
-            vocab_top_k=args.vocab_top_k, coverage=args.coverage, vocab_size=args.vocab_size)
-    ids = {name: preprocessor.encode(text) for name, text in splits.items()}
-    windows = {name: preprocessor(stream, args.batch_size, args.seq_len)
-               for name, stream in ids.items()}  # each split cut once, used throughout
-    print(f"{args.level} level: vocabulary {len(preprocessor.vocabulary)}, train/val/test "
-          f"tokens {len(ids['train'])}/{len(ids['validation'])}/{len(ids['test'])}")
-    task = lm.LanguageModelTask(preprocessor)
-    history = task.fit(windows["train"], windows["validation"], run_dir,
-                       num_layers=args.layers, input_mode=args.input,
-                       **{name: getattr(args, name) for name in FIT_ARGS})
+    task, ids, windows = lm.LanguageModelTask.from_corpus(
+        args.data, run_dir, args.batch_size, args.seq_len, **shared.run_config(args, VOCAB_ARGS))
+    model = dict(num_layers=args.layers, input_mode=args.input, seed=args.seed,
+                 **shared.run_config(args, MODEL_ARGS))
+    if args.find_lr:
+        found = task.find_lr(windows["train"], run_dir, batch_size=args.batch_size,
+                             seq_len=args.seq_len, clip=args.clip, **model)
+        print(f"Learning-rate range test ({run_dir / lm.LR_FINDER_PLOT}): {found.summary()}")
+        return
+    history = task.fit(windows["train"], windows["validation"], run_dir, **model,
+                       **shared.run_config(args, FIT_ARGS))
     write_history(run_dir, history)
-    write_metrics(run_dir, final_metrics(args, task, ids, windows))
-
-
-def final_metrics(args, task: lm.LanguageModelTask, ids: dict, windows: dict) -> dict:
-    metrics = {f"{prefix}_{name}": value
-               for split, prefix in (("validation", "val"), ("test", "test"))
-               for name, value in task.evaluate(windows[split], args.seq_len).items()}
-    if not args.no_baseline:
-        print("Fitting the n-gram baseline ...")
-        ngram = task.ngram_baseline(ids["train"], ids["validation"], windows["test"])
-        metrics.update({f"baseline_ngram_{key}": value for key, value in ngram.items()})
-    return metrics
+    write_metrics(run_dir, task.report(ids, windows, args.seq_len, not args.no_baseline))
 
 
 def generate(args) -> None:

@@ -11,10 +11,17 @@ from textrnn.layers.crf import CRF, CRFLoss
 from textrnn.layers.gru import GRU, GRUCell
 from textrnn.layers.lstm import LSTM, LSTMCell
 from textrnn.layers.one_hot import OneHot
+from textrnn.layers.regularization import ActivationRegularization, EmbeddingDropout, LockedDropout
 from textrnn.layers.rnn import RNNLayer
 from textrnn.layers.simple_rnn import SimpleRNN, SimpleRNNCell
+from textrnn.layers.tied import TiedOutput, TiedSequential
 
 __all__ = [
+    "ActivationRegularization",
+    "EmbeddingDropout",
+    "LockedDropout",
+    "TiedOutput",
+    "TiedSequential",
     "BahdanauAttention",
     "CRF",
     "CRFLoss",

@@ -46,6 +46,11 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         kernel_constraint, recurrent_constraint, bias_constraint: Optional constraints.
         dropout: Fraction of the inputs to drop, one mask per sequence. Default 0.
         recurrent_dropout: Fraction of the recurrent state to drop, one mask per sequence.
+        recurrent_weight_dropout: Fraction of the entries of `recurrent_kernel` to drop
+            (DropConnect, AWD-LSTM's weight drop): one mask per sequence, drawn before the
+            loop and applied to the kernel, so every step and every row of the batch sees the
+            same dropped matrix and the fast training path still runs. Off at inference.
+            Default 0.
         seed: Seed of the dropout masks.
     """
 
@@ -67,6 +72,7 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         bias_constraint=None,
         dropout=0.0,
         recurrent_dropout=0.0,
+        recurrent_weight_dropout=0.0,
         seed=None,
         **kwargs,
     ):
@@ -90,6 +96,8 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         self.bias_constraint = keras.constraints.get(bias_constraint)
         self.dropout = check_rate(dropout, "dropout")
         self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
+        self.recurrent_weight_dropout = check_rate(
+            recurrent_weight_dropout, "recurrent_weight_dropout")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.state_size = units
@@ -168,7 +176,19 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         if not self.uses_default_activations() or (training and self.recurrent_dropout):
             raise NotImplementedError
         projected = self.projected_inputs(inputs, training)
-        return projected, ops.copy(self.recurrent_kernel), fp.mask_arguments(mask, projected)
+        kernel = self.recurrent_kernel_for(training)
+        if kernel is self.recurrent_kernel:  # the custom gradients take tensors, not variables
+            kernel = ops.copy(kernel)
+        return projected, kernel, fp.mask_arguments(mask, projected)
+
+    def recurrent_kernel_for(self, training):
+        """`recurrent_kernel`, weight-dropped in training when `recurrent_weight_dropout` > 0.
+
+        The layer draws the mask before its loop (`get_recurrent_kernel_mask`), so all steps
+        of a sequence use one dropped matrix; the fast paths receive it in place of the kernel.
+        """
+        mask = self.get_recurrent_kernel_mask() if training else None
+        return self.recurrent_kernel if mask is None else self.recurrent_kernel * mask
 
     def projected_inputs(self, inputs, training):
         """`inputs @ kernel + input bias` for all steps at once, after input dropout."""
@@ -202,6 +222,7 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
             "bias_constraint": serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
+            "recurrent_weight_dropout": self.recurrent_weight_dropout,
             "seed": self.seed,
         }
         return {**super().get_config(), **config}

@@ -37,7 +37,12 @@ class DropoutRNNCell(_KerasDropoutRNNCell):
         return getattr(self, "_dropout_mask", None)
 
     def get_recurrent_dropout_mask(self, step_state):
-        """Returns the cached recurrent mask (`[batch, units]`, or a list), or `None`."""
+        """Returns the cached recurrent mask (`[batch, units]`, or a list), or `None`.
+
+        Also draws the weight-drop mask (`get_recurrent_kernel_mask`): `keras.layers.RNN` calls
+        this method before its loop, and the loop must draw no random numbers.
+        """
+        self.get_recurrent_kernel_mask()
         if getattr(self, "_recurrent_dropout_mask", None) is None and self.recurrent_dropout > 0:
             self._recurrent_dropout_mask = self._create_dropout_mask(
                 step_state, self.recurrent_dropout
@@ -49,5 +54,24 @@ class DropoutRNNCell(_KerasDropoutRNNCell):
         self._dropout_mask = None
 
     def reset_recurrent_dropout_mask(self):
-        """Forgets the recurrent mask, so the next sequence draws a new one."""
+        """Forgets the recurrent masks (state and weights), so the next sequence draws new ones.
+
+        Keras' own `RNN` layer calls this after every sequence, so the weight-drop mask is
+        renewed there too.
+        """
         self._recurrent_dropout_mask = None
+        self._recurrent_kernel_mask = None
+
+    def get_recurrent_kernel_mask(self):
+        """The cached DropConnect mask of `recurrent_kernel` (scaled by `1 / (1 - rate)`), or
+        `None` when `recurrent_weight_dropout` is 0.
+
+        One mask per sequence (per layer call), shared by all rows of the batch and all steps:
+        AWD-LSTM's weight-dropped LSTM (Merity et al. 2017).
+        """
+        rate = getattr(self, "recurrent_weight_dropout", 0.0)
+        if getattr(self, "_recurrent_kernel_mask", None) is None and rate > 0:
+            kernel = self.recurrent_kernel
+            self._recurrent_kernel_mask = keras.random.dropout(
+                ops.ones(kernel.shape, kernel.dtype), rate=rate, seed=self.seed_generator)
+        return getattr(self, "_recurrent_kernel_mask", None)

@@ -70,7 +70,7 @@ class GRUCell(RecurrentCell):
         if self.input_bias() is not None:
             x = x + self.input_bias()
         h_z, h_r, h_h = self._gate_inputs(h_prev, rec_mask)
-        kernel = self.recurrent_kernel
+        kernel = self.recurrent_kernel_for(training)
         if rec_mask is None and self.reset_after:
             inner = ops.matmul(h_prev, kernel)
         else:

@@ -59,11 +59,12 @@ class LSTMCell(RecurrentCell):
         h_prev, c_prev = states[0], states[1]
         dp_mask = self.get_dropout_mask(inputs) if training else None
         rec_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
+        recurrent_kernel = self.recurrent_kernel_for(training)
         if isinstance(dp_mask, list) or isinstance(rec_mask, list):
-            z = self._per_gate_preactivations(inputs, h_prev, dp_mask, rec_mask)
+            z = self._per_gate_preactivations(inputs, h_prev, dp_mask, rec_mask, recurrent_kernel)
         else:
             x = inputs if dp_mask is None else inputs * dp_mask
-            z = ops.matmul(x, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel)
+            z = ops.matmul(x, self.kernel) + ops.matmul(h_prev, recurrent_kernel)
             z = z if self.bias is None else z + self.bias
         i, f, g, o = ops.split(z, 4, axis=-1)
         act, rec_act = self.activation, self.recurrent_activation
@@ -71,12 +72,12 @@ class LSTMCell(RecurrentCell):
         h = rec_act(o) * act(c)
         return h, [h, c]
 
-    def _per_gate_preactivations(self, inputs, h_prev, dp_mask, rec_mask):
+    def _per_gate_preactivations(self, inputs, h_prev, dp_mask, rec_mask, recurrent_kernel):
         """With recurrent dropout each gate sees its own dropped copy of inputs and state."""
         x_parts = self._gate_inputs(inputs, dp_mask)
         h_parts = self._gate_inputs(h_prev, rec_mask)
         kernels = ops.split(self.kernel, 4, axis=1)
-        recurrent = ops.split(self.recurrent_kernel, 4, axis=1)
+        recurrent = ops.split(recurrent_kernel, 4, axis=1)
         z = ops.concatenate(
             [
                 ops.matmul(x, k) + ops.matmul(h, r)

@@ -201,7 +201,7 @@ class RNNLayer(keras.layers.Layer):
             # Drawn before the loop, so the loop itself draws no random numbers (JAX needs
             # that) and every step of a sequence shares one mask.
             self.cell.get_dropout_mask(sequences[:, 0, :])
-            self.cell.get_recurrent_dropout_mask(states[0])
+            self.cell.get_recurrent_dropout_mask(states[0])  # and the weight-drop mask
         try:
             outputs, states = self._run(inputs, states, mask, training)
         finally:

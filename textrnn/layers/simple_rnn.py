@@ -13,7 +13,7 @@ class SimpleRNNCell(RecurrentCell):
     """Cell of a fully connected RNN, weight-compatible with `keras.layers.SimpleRNNCell`.
 
     Args: see `RecurrentCell` (`units`, `activation`, initializers, regularizers,
-    constraints, `dropout`, `recurrent_dropout`, `seed`).
+    constraints, `dropout`, `recurrent_dropout`, `recurrent_weight_dropout`, `seed`).
 
     Call arguments:
         inputs: `[batch, features]`.
@@ -40,7 +40,7 @@ class SimpleRNNCell(RecurrentCell):
         h = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             h = h + self.bias
-        output = self.activation(h + ops.matmul(previous, self.recurrent_kernel))
+        output = self.activation(h + ops.matmul(previous, self.recurrent_kernel_for(training)))
         return output, [output] if isinstance(states, (list, tuple)) else output
 
     def fast_sequence(self, inputs, states, mask, training=False):

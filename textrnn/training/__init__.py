@@ -7,6 +7,8 @@
 - `checkpoint`: `RunCheckpoint`, `load_run`, `save_model_atomic`.
 - `budget`: `TimeBudget`.
 - `distribute`: `get_strategy`.
+- `schedules`: `OneCycle`, `SlantedTriangular`, `FitScheduleToBudget`, `constant_or_schedule`.
+- `lr_finder`: `find_learning_rate` (the learning-rate range test), `LRFinderResult`.
 - `gradient_flow`: `hidden_state_gradients`, `gradient_flow`, `recurrent_spectral_norm`,
   `plot_gradient_flow`.
 """
@@ -29,10 +31,27 @@ from textrnn.training.gradient_flow import (
     plot_gradient_flow,
     recurrent_spectral_norm,
 )
+from textrnn.training.lr_finder import LRFinderResult, find_learning_rate
 from textrnn.training.metrics import BitsPerCharacter, Perplexity
+from textrnn.training.schedules import (
+    SCHEDULES,
+    FitScheduleToBudget,
+    OneCycle,
+    SlantedTriangular,
+    constant_or_schedule,
+    learning_rate_schedule,
+)
 
 __all__ = [
+    "SCHEDULES",
     "BitsPerCharacter",
+    "FitScheduleToBudget",
+    "LRFinderResult",
+    "OneCycle",
+    "SlantedTriangular",
+    "constant_or_schedule",
+    "find_learning_rate",
+    "learning_rate_schedule",
     "GlobalNormClipping",
     "GradNormLogger",
     "Perplexity",

@@ -10,6 +10,7 @@ from textrnn.models import build_language_model
 from textrnn.preprocessing import Vocabulary
 from textrnn.tasks import LanguageModelTask
 from textrnn.tasks.language_model import LanguageModelPreprocessor, split_text
+from textrnn.training import load_run
 
 LINES = ["the cat sat on the mat.", "a dog ran in the fog.", "the cat ran to the dog."]
 TEXT = "\n".join(LINES[i % 3] for i in range(120)) + "\n"
@@ -122,3 +123,31 @@ def test_generate_needs_a_model_and_a_prompt():
     with pytest.raises(ValueError, match="empty `prompt`"):
         LanguageModelTask(preprocessor, model).generate("")
 
+
+
+def test_fit_follows_a_schedule_with_weight_decay_and_awd_options(tmp_path):
+    keras.utils.set_random_seed(0)
+    splits = split_text(TEXT, (0.8, 0.1))
+    task = LanguageModelTask(LanguageModelPreprocessor.build(splits.train, "char", tmp_path))
+    history = task.fit(splits.train, splits.validation, tmp_path, epochs=2, schedule="one-cycle",
+                       weight_decay=0.01, weight_dropout=0.2, output_dropout=0.1,
+                       tie_weights=True, ar=1.0, **SMALL)
+    assert len(history) == 2 and all(math.isfinite(row["val_loss"]) for row in history)
+    optimizer = task.model.optimizer
+    steps = int(optimizer.iterations)
+    # Two epochs of a two-epoch one-cycle schedule: the rate has annealed to ~0.
+    assert float(optimizer.learning_rate) < 1e-5 * SMALL["lr"] * 25
+    resumed = load_run(tmp_path)  # what `fit` resumes from: the checkpoint, optimizer included
+    assert int(resumed.model.optimizer.iterations) == steps  # the schedule continues there
+    assert float(resumed.model.optimizer.learning_rate) == pytest.approx(
+        float(optimizer.learning_rate))
+
+
+def test_find_lr_writes_the_plot_and_suggests_a_rate(tmp_path):
+    splits = split_text(TEXT, (0.8, 0.1))
+    task = LanguageModelTask(LanguageModelPreprocessor.build(splits.train, "char", tmp_path))
+    result = task.find_lr(splits.train, tmp_path, steps=30, batch_size=4, seq_len=16, units=16,
+                          embedding_dim=8)
+    assert (tmp_path / "lr_finder.png").exists()
+    assert 1e-5 < result.suggestion < 1.0 and len(result.losses) >= 3
+    assert task.model is None  # the test ran on a throw-away model

@@ -9,20 +9,27 @@ import keras
 
 from textrnn.generation import RecurrentGenerator
 from textrnn.models import build_language_model
-from textrnn.runs import fit_resumable
+from textrnn.runs import fit_resumable, run_lock
 from textrnn.tasks.base import Task
 from textrnn.tasks.language_model.baseline import ngram_baseline
 from textrnn.tasks.language_model.callbacks import SampleCallback
+from textrnn.tasks.language_model.data import load_corpus, split_text
 from textrnn.tasks.language_model.preprocessor import LanguageModelPreprocessor
 from textrnn.tasks.language_model.sampling import continue_text
 from textrnn.training import (
     BitsPerCharacter,
+    FitScheduleToBudget,
     GlobalNormClipping,
+    LRFinderResult,
     Perplexity,
     ResetStatesCallback,
+    constant_or_schedule,
+    find_learning_rate,
     get_strategy,
     reset_states,
 )
+
+LR_FINDER_PLOT = "lr_finder.png"
 
 
 def language_model_metrics(level: str) -> list[keras.metrics.Metric]:
@@ -61,21 +68,108 @@ class LanguageModelTask(Task):
         super().__init__(preprocessor, model)
         self._generator: RecurrentGenerator | None = None
 
+    @classmethod
+    def from_corpus(cls, data: str | None, run_dir: str | os.PathLike, batch_size: int,
+                    seq_len: int, text_column: str | None = None,
+                    encoding_errors: str = "strict", level: str = "char",
+                    **vocabulary_options: Any) -> tuple[LanguageModelTask, dict, dict]:
+        """Loads a corpus, splits it 90/5/5 and cuts each split into windows once.
+
+        The run folder's preprocessor is reused when it holds one (a resumed run keeps its
+        vocabulary); otherwise a new one is built from the training split (`fit` saves it).
+
+        Args:
+            data: a file or hub name for `load_corpus` (None: the shipped tinyshakespeare).
+            run_dir: the run folder.
+            batch_size, seq_len: how the windows are cut.
+            text_column, encoding_errors: as for `load_corpus`.
+            level, **vocabulary_options: as for `LanguageModelPreprocessor.build`.
+
+        Returns:
+            `(task, ids, windows)`: ids and windows keyed `train`, `validation`, `test`.
+        """
+        splits = split_text(load_corpus(data, text_column, encoding_errors))
+        if cls.preprocessor_class.exists(run_dir):
+            preprocessor = cls.preprocessor_class.load(run_dir)
+        else:
+            preprocessor = cls.preprocessor_class.build(splits.train, level, run_dir,
+                                                        **vocabulary_options)
+        ids = {name: preprocessor.encode(text) for name, text in splits.items()}
+        windows = {name: preprocessor(stream, batch_size, seq_len)
+                   for name, stream in ids.items()}
+        print(f"{preprocessor.level} level: vocabulary {len(preprocessor.vocabulary)}, "
+              f"train/val/test tokens {len(ids['train'])}/{len(ids['validation'])}/"
+              f"{len(ids['test'])}")
+        return cls(preprocessor), ids, windows
+
+    def report(self, ids: dict, windows: dict, seq_len: int = 128,
+               baseline: bool = True) -> dict[str, float]:
+        """The final figures of `metrics.json`: `val_*` and `test_*` from `evaluate`, and the
+        n-gram baseline's as `baseline_ngram_*` (on the same test tokens).
+
+        Args:
+            ids, windows: as returned by `from_corpus`.
+            seq_len: the window length.
+            baseline: also fit the n-gram baseline.
+        """
+        metrics = {f"{prefix}_{name}": value
+                   for split, prefix in (("validation", "val"), ("test", "test"))
+                   for name, value in self.evaluate(windows[split], seq_len).items()}
+        if baseline:
+            print("Fitting the n-gram baseline ...")
+            ngram = self.ngram_baseline(ids["train"], ids["validation"], windows["test"])
+            metrics.update({f"baseline_ngram_{key}": value for key, value in ngram.items()})
+        return metrics
+
     def build_model(self, batch_size: int = 32, lr: float = 2e-3, clip: float = 1.0,
+                    schedule: str = "constant", total_steps: int = 1, weight_decay: float = 0.0,
                     **model_options: Any) -> keras.Model:
         """A new compiled stateful model for this vocabulary.
 
         Args:
             batch_size: the fixed batch size (number of parallel streams).
-            lr: Adam's learning rate.
+            lr: Adam's learning rate (the peak rate of a schedule).
             clip: the global gradient-norm threshold (`GlobalNormClipping`).
+            schedule: `"constant"`, `"one-cycle"` or `"slanted"` (see
+                `textrnn.training.constant_or_schedule`), over `total_steps` steps.
+            weight_decay: decoupled weight decay (AdamW) when > 0.
             **model_options: `cell`, `units`, `num_layers`, `dropout`, `input_mode`,
-                `embedding_dim` of `textrnn.models.build_language_model`.
+                `embedding_dim` and the AWD-LSTM options (`weight_dropout`, `tie_weights`,
+                ...) of `textrnn.models.build_language_model`.
         """
         model = build_language_model(len(self.preprocessor.vocabulary), batch_size=batch_size,
                                      **model_options)
-        self._compile(model, GlobalNormClipping(keras.optimizers.Adam(lr), clip))
+        rate = constant_or_schedule(schedule, lr, total_steps)
+        optimizer = (keras.optimizers.AdamW(rate, weight_decay=weight_decay) if weight_decay
+                     else keras.optimizers.Adam(rate))
+        self._compile(model, GlobalNormClipping(optimizer, clip))
         return model
+
+    def find_lr(self, train: Any, run_dir: str | os.PathLike, *, batch_size: int = 32,
+                seq_len: int = 128, steps: int = 100, clip: float = 1.0,
+                **model_options: Any) -> LRFinderResult:
+        """The learning-rate range test on a new model; writes `lr_finder.png` in `run_dir`.
+
+        Args:
+            train: the training split (see the class docstring).
+            run_dir: where the plot goes (the run folder; nothing else is written).
+            batch_size, seq_len, clip, **model_options: as for `fit`.
+            steps: at most this many training steps, the rate rising from 1e-5 to 1.
+
+        Returns:
+            A `textrnn.training.LRFinderResult` (`suggestion`, `steepest`, the curve).
+        """
+        x, y, _ = self._windows(train, batch_size, seq_len)
+        batches = [(x[i:i + batch_size], y[i:i + batch_size])
+                   for i in range(0, len(x) - batch_size + 1, batch_size)]
+        model_options.pop("weight_decay", None)
+        model_options.pop("schedule", None)
+        with run_lock(run_dir):
+            result = find_learning_rate(
+                lambda: self.build_model(batch_size, 1e-5, clip, **model_options), batches,
+                steps=steps)
+            result.plot(os.path.join(run_dir, LR_FINDER_PLOT))
+        return result
 
     def fit(
         self,
@@ -94,6 +188,8 @@ class LanguageModelTask(Task):
         sample_length: int = 200,
         distribute: str = "default",
         tensorboard: bool = False,
+        schedule: str = "constant",
+        weight_decay: float = 0.0,
         **model_options: Any,
     ) -> list[dict]:
         """Trains (or resumes training) in `run_dir`; sets `self.model` to the result.
@@ -104,7 +200,12 @@ class LanguageModelTask(Task):
                 and a checkpoint there is resumed.
             batch_size, seq_len: parallel streams and truncated-BPTT window length.
             epochs: total epochs of the run; max_minutes: stop cleanly after this many.
-            lr, clip: learning rate and global gradient-norm threshold.
+            lr, clip: learning rate (a schedule's peak) and global gradient-norm threshold.
+            schedule: `"constant"`, `"one-cycle"` or `"slanted"`, over all `epochs`; with
+                `max_minutes`, shortened to the steps the budget leaves
+                (`FitScheduleToBudget`). A resumed run continues it from the checkpoint's
+                optimizer step.
+            weight_decay: AdamW's decoupled weight decay (0: Adam).
             reset_every: zero the carried state every N training windows (None or 0: only at
                 each epoch start), so prompts, which start from a zero state, are in
                 distribution.
@@ -122,11 +223,15 @@ class LanguageModelTask(Task):
         x, y, _ = self._windows(train, batch_size, seq_len)
         validation_data = self._windows(validation, batch_size, seq_len)[:2]
         callbacks = [ResetStatesCallback(reset_every or None)]
+        if schedule != "constant" and max_minutes:
+            callbacks.append(FitScheduleToBudget(max_minutes))
+        total_steps = max(epochs * (len(x) // batch_size), 1)
         if prompt:
             callbacks.append(SampleCallback(self.preprocessor, prompt, sample_length, run_dir))
         with get_strategy(distribute).scope():
             self.model, history = fit_resumable(
-                lambda: self.build_model(batch_size, lr, clip, **model_options), run_dir,
+                lambda: self.build_model(batch_size, lr, clip, schedule, total_steps,
+                                         weight_decay, **model_options), run_dir,
                 epochs=epochs, max_minutes=max_minutes, callbacks=callbacks,
                 tensorboard=tensorboard, x=x, y=y, batch_size=batch_size, shuffle=False,
                 validation_data=validation_data)
