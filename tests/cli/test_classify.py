@@ -174,7 +174,8 @@ def test_help_and_flag_errors(capsys):
             main(argv)
 
 
-def test_old_run_folder_made_with_top_k_is_one_clear_error(bow_run, tmp_path, capsys):
+def test_old_run_folder_made_with_top_k_resumes(bow_run, tmp_path, capsys):
+    """`--top-k` (the vocabulary cut) was renamed `--vocab-top-k`; such runs still resume."""
     argv, out = bow_run
     old = tmp_path / "old_run"
     shutil.copytree(out, old)
@@ -182,9 +183,9 @@ def test_old_run_folder_made_with_top_k_is_one_clear_error(bow_run, tmp_path, ca
     config["top_k"] = config.pop("vocab_top_k")
     del config["tensorboard"]
     (old / "config.json").write_text(json.dumps(config))
-    assert main([*argv[:3], str(old), *argv[4:]]) == 2
-    error = capsys.readouterr().err.strip()
-    assert "\n" not in error and "top_k: 40 -> None, vocab_top_k: None -> 40" in error
+    capsys.readouterr()
+    assert main([*argv[:3], str(old), *argv[4:]]) == 0
+    assert "other settings" not in capsys.readouterr().err
 
 
 def test_recipe_script_help_exits_0():
@@ -201,3 +202,43 @@ def test_from_run_predicts_in_a_fresh_process(bow_run):
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "['food', 'tech']"
+
+
+# === Transfer from a language model (ULMFiT) ===
+
+TINY_LM = ["--units", "8", "--embedding-dim", "8", "--batch-size", "16", "--lr", "0.02",
+           "--cell", "gru", "--lm-epochs", "1", "--max-minutes", "4"]
+
+
+@pytest.mark.slow
+def test_pretrain_lm_run_has_both_stages_and_loads(data_dir, tmp_path):
+    data = write_tsv(data_dir / "topics_lm.tsv", GROUPS, 120, seed=2)
+    out = tmp_path / "ulmfit"
+    argv = ["--data", str(data), "--out", str(out), "--pretrain-lm", "--epochs", "3", *TINY_LM]
+    assert main(argv) == 0
+    for name in ("lm/model.keras", "lm/vocab.json", "model.keras", "metrics.json"):
+        assert (out / name).exists(), name
+    assert json.loads((out / "vocab.json").read_text()) == json.loads(
+        (out / "lm" / "vocab.json").read_text())
+    task = ClassifierTask.from_run(out)
+    assert task.preprocessor.model_kind == "rnn"
+    assert task.model.get_layer("pooling") is not None
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"test_accuracy", "test_macro_f1", "baseline_accuracy"} <= set(metrics)
+    assert main(argv) == 0  # resumes: both stages are done
+
+
+def test_encoder_that_is_not_a_word_language_model_is_a_one_line_error(multiclass_run,
+                                                                      tmp_path, capsys):
+    from textrnn.tasks.language_model import LanguageModelPreprocessor, LanguageModelTask
+
+    data, run = multiclass_run
+    lm = LanguageModelTask(LanguageModelPreprocessor.build("some text\n", "char", tmp_path))
+    lm.model = lm.build_model(batch_size=2, units=4, embedding_dim=3)
+    lm.save(tmp_path / "char_lm")
+    for encoder, message in ((tmp_path / "char_lm", "word or subword language model"),
+                             (run, "not a trained textrnn-lm run folder")):
+        assert main(["--data", str(data), "--out", str(tmp_path / "out"), "--encoder",
+                     str(encoder), *SMALL]) == 2
+        error = capsys.readouterr().err.strip()
+        assert "\n" not in error and message in error

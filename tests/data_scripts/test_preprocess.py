@@ -88,7 +88,7 @@ def bad_inputs(tmp_path):
         ([table, "--text-column", "text"], "table.csv: missing column 'text'; available "
                                            "columns: ['label', 'body']"),
         ([tmp_path / "missing.txt"], "missing.txt: file not found"),
-        ([tmp_path / "missing.model"], "missing.model: not a local file"),
+        ([tmp_path / "missing.model"], "missing.model: file not found"),
         ([good, "--vocab", malformed], "malformed.json:1: malformed JSON"),
         ([good, "--vocab", future], "future.json"),
         ([good, "--min-df", "5", "--max-df", "9"], "After pruning, no terms remain"),

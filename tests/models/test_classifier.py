@@ -2,7 +2,12 @@ import keras
 import numpy as np
 import pytest
 
-from textrnn.models.classifier import build_bow_classifier, build_rnn_classifier
+from textrnn.models.classifier import (
+    ConcatPooling,
+    build_bow_classifier,
+    build_rnn_classifier,
+    layer_groups,
+)
 
 
 def test_bow_classifier_is_softmax_regression():
@@ -68,3 +73,60 @@ def test_bad_arguments_name_the_argument(kwargs, argument):
 def test_bow_rejects_one_class():
     with pytest.raises(ValueError, match="at least 2 classes"):
         build_bow_classifier(num_features=10, num_classes=1)
+
+
+# === Concat pooling, regularisation and layer groups ===
+
+STEPS = np.array([[[1.0, 4.0], [3.0, 0.0], [2.0, 2.0]],
+                  [[5.0, -1.0], [7.0, 7.0], [9.0, 9.0]]], dtype="float32")
+MASK = np.array([[True, True, False], [True, False, False]])
+
+
+def test_concat_pooling_is_last_max_and_mean_of_unpadded_steps():
+    pooled = keras.ops.convert_to_numpy(ConcatPooling()(STEPS, mask=MASK))
+    #                         last        max         mean
+    expected = np.array([[3, 0, 3, 4, 2, 2],
+                         [5, -1, 5, -1, 5, -1]], dtype="float32")
+    np.testing.assert_allclose(pooled, expected)
+
+
+def test_concat_pooling_takes_the_backward_half_last_state_at_step_0():
+    pooled = keras.ops.convert_to_numpy(ConcatPooling(backward_units=1)(STEPS, mask=MASK))
+    np.testing.assert_allclose(pooled[:, :2], [[3, 4], [5, -1]])
+
+
+def test_concat_pooling_config_round_trip_and_bad_argument():
+    layer = ConcatPooling(backward_units=3, name="pool")
+    assert ConcatPooling.from_config(layer.get_config()).backward_units == 3
+    with pytest.raises(ValueError, match="backward_units"):
+        ConcatPooling(backward_units=-1)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_concat_pooled_classifier_masks_padding_and_saves(bidirectional, tmp_path):
+    keras.utils.set_random_seed(0)
+    model = build_rnn_classifier(vocab_size=20, num_classes=3, cell="gru", units=4,
+                                 num_layers=2, embedding_dim=5, pooling="concat",
+                                 embedding_dropout=0.1, spatial_dropout=0.1,
+                                 bidirectional=bidirectional)
+    bare = model.predict(np.array([[4, 7, 9]]), verbose=0)
+    padded = model.predict(np.array([[4, 7, 9, 0, 0, 0, 0, 0]]), verbose=0)
+    np.testing.assert_allclose(bare, padded, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(np.array([[4, 7, 9]]), verbose=0), bare, atol=1e-6)
+
+
+def test_layer_groups_from_embedding_to_head():
+    model = build_rnn_classifier(vocab_size=20, num_classes=2, cell="lstm", units=3,
+                                 num_layers=2, pooling="concat", embedding_dropout=0.1)
+    assert layer_groups(model) == [
+        ["embedding", "embedding_dropout", "dropout_0"], ["bidirectional_1", "dropout_1"],
+        ["bidirectional_2"], ["pooling", "dropout_out", "probabilities"]]
+
+
+def test_bad_pooling_or_rate_is_an_error():
+    with pytest.raises(ValueError, match="pooling"):
+        build_rnn_classifier(vocab_size=20, num_classes=2, pooling="attention")
+    with pytest.raises(ValueError, match="spatial_dropout"):
+        build_rnn_classifier(vocab_size=20, num_classes=2, spatial_dropout=1.0)

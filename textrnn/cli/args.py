@@ -1,17 +1,21 @@
 """Flags every task command shares, each defined once with one meaning.
 
 A command builds its parser with `make_parser(__doc__)`, adds the shared groups
-(`add_data_args`, `add_model_args`, `add_training_args`) with its own defaults, then its own
-flags. `run_config(args, FIELDS)` picks the settings written to `config.json` by name.
+(`add_data_args`, `add_model_args`, `add_training_args`, `add_regularization_args`,
+`add_schedule_args`) with its own defaults, then its own flags. `run_config(args, FIELDS)`
+picks the settings written to `config.json` by name.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from textrnn.io import read_json, write_json
 from textrnn.models import RECURRENT_LAYERS
+from textrnn.training.schedules import SCHEDULES
 
 
 def document_frequency(value: str) -> int | float:
@@ -96,6 +100,118 @@ def add_training_args(parser: argparse.ArgumentParser,
     return group
 
 
+def rate(value: str) -> float:
+    """A dropout rate: a float in [0, 1)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a rate in [0, 1), got {value!r}")
+    return number
+
+
+def non_negative(value: str) -> float:
+    """A float >= 0 (penalty weights, weight decay)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0.0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
+# The AWD-LSTM regularisers (Merity et al. 2017): flag -> help.
+REGULARIZATION_FLAGS = {
+    "weight_dropout": "DropConnect on the recurrent (hidden-to-hidden) kernels",
+    "embedding_dropout": "drop whole tokens: rows of the embedding matrix",
+    "input_dropout": "locked dropout (one mask per sequence) on the embedded input",
+    "hidden_dropout": "locked dropout between recurrent layers",
+    "output_dropout": "locked dropout on the last recurrent layer's output",
+    "ar": "activation regularisation: AR * mean(h^2) on the last layer's dropped output",
+    "tar": "temporal activation regularisation: TAR * mean((h_t - h_t-1)^2)",
+}
+
+
+def add_regularization_args(parser: argparse.ArgumentParser,
+                            defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
+    """`--weight-dropout`, `--embedding-dropout`, `--input-dropout`, `--hidden-dropout`,
+    `--output-dropout`, `--ar`, `--tar` (defaults from `defaults`, else 0)."""
+    group = parser.add_argument_group("regularisation (AWD-LSTM)")
+    for name, text in REGULARIZATION_FLAGS.items():
+        group.add_argument("--" + name.replace("_", "-"), default=defaults.get(name, 0.0),
+                           type=non_negative if name in ("ar", "tar") else rate, help=text)
+    return group
+
+
+def add_schedule_args(parser: argparse.ArgumentParser,
+                      defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
+    """`--schedule`, `--weight-decay`, `--find-lr`."""
+    group = parser.add_argument_group("learning-rate schedule")
+    group.add_argument("--schedule", choices=SCHEDULES,
+                       default=defaults.get("schedule", "constant"),
+                       help="constant --lr, or one-cycle / slanted-triangular peaking at --lr "
+                       "(shortened to fit --max-minutes)")
+    group.add_argument("--weight-decay", type=non_negative,
+                       default=defaults.get("weight_decay", 0.0), help="AdamW's weight decay")
+    group.add_argument("--find-lr", action="store_true", help="run a learning-rate range "
+                       "test instead of training: writes OUT/lr_finder.png, prints a rate")
+    return group
+
+
 def run_config(args: argparse.Namespace, fields: Iterable[str]) -> dict[str, Any]:
     """The settings saved in `config.json`: exactly `fields`, read from `args`."""
     return {field: getattr(args, field) for field in fields}
+
+
+def add_transfer_args(parser: argparse.ArgumentParser,
+                      defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
+    """ULMFiT transfer: `--encoder`, `--pretrain-lm`, `--unlabeled`, `--lm-epochs`,
+    `--lr-decay`, `--unfreeze` / `--no-unfreeze`."""
+    group = parser.add_argument_group("transfer from a language model (ULMFiT)")
+    group.add_argument("--encoder", metavar="RUN_DIR",
+                       help="start from this word/subword textrnn-lm run's encoder")
+    group.add_argument("--pretrain-lm", action="store_true",
+                       help="first train a language model on the training texts, in OUT/lm")
+    group.add_argument("--unlabeled", help="more raw text for --pretrain-lm (txt: one per line)")
+    group.add_argument("--lm-epochs", type=positive_int, default=defaults["lm_epochs"])
+    group.add_argument("--lr-decay", type=float, default=defaults["lr_decay"],
+                       help="discriminative rates: lr / DECAY**depth for each layer group")
+    group.add_argument("--unfreeze", action=argparse.BooleanOptionalAction, default=True,
+                       help="gradual unfreezing: the head first, one more group per epoch")
+    return group
+
+
+def add_vocabulary_args(group: argparse._ArgumentGroup, defaults: Mapping[str, Any]) -> None:
+    """Document-level vocabulary cuts: `--lowercase`, `--min-df`, `--max-df`,
+    `--vocab-top-k`, `--coverage`, `--stopwords`, `--vocab-size` (subword pieces)."""
+    group.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True)
+    group.add_argument("--min-df", type=document_frequency, default=defaults["min_df"])
+    group.add_argument("--max-df", type=document_frequency, default=1.0,
+                       help="--min-df/--max-df: an integer counts documents, a decimal a share")
+    group.add_argument("--vocab-top-k", type=positive_int, help="keep the K most frequent")
+    group.add_argument("--coverage", type=float, help="keep types covering this share of tokens")
+    group.add_argument("--stopwords", default="none", help="none, en, nltk:english or a file")
+    group.add_argument("--vocab-size", type=positive_int, default=defaults["vocab_size"],
+                       help="subword pieces")
+
+
+def upgrade_config(args: argparse.Namespace, renamed: Mapping[str, str],
+                   added: Mapping[str, Any], name: str = "config.json") -> None:
+    """Brings the `config.json` of an older run in `args.out` up to date, so that it resumes.
+
+    Keys in `renamed` (old -> new) are renamed; settings in `added` that the config lacks
+    (flags newer than the run) are written with the value such a run used, and `args` takes
+    that value too, so the resumed run trains as it started.
+    """
+    path = Path(args.out) / name
+    if not path.is_file():
+        return
+    config = read_json(path)
+    changed = {new: config.pop(old) for old, new in renamed.items()
+               if old in config and new not in config}
+    changed.update({key: value for key, value in added.items() if key not in config})
+    if changed:
+        vars(args).update({key: value for key, value in changed.items() if key in added})
+        write_json(path, {**config, **changed})

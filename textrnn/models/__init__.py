@@ -1,7 +1,13 @@
 """Model builders (language model, classifier, seq2seq), each returning a plain `keras.Model`,
 and the n-gram baseline."""
 
-from textrnn.models.classifier import build_bow_classifier, build_rnn_classifier
+from textrnn.models.classifier import (
+    POOLINGS,
+    ConcatPooling,
+    build_bow_classifier,
+    build_rnn_classifier,
+    layer_groups,
+)
 from textrnn.models.language_model import build_language_model
 from textrnn.models.ngram import NgramLanguageModel
 from textrnn.models.recurrent import RECURRENT_LAYERS, recurrent_layer
@@ -9,6 +15,8 @@ from textrnn.models.seq2seq import ATTENTIONS, Seq2SeqDecoder, build_seq2seq
 
 __all__ = [
     "ATTENTIONS",
+    "POOLINGS",
+    "ConcatPooling",
     "NgramLanguageModel",
     "RECURRENT_LAYERS",
     "Seq2SeqDecoder",
@@ -16,5 +24,6 @@ __all__ = [
     "build_language_model",
     "build_rnn_classifier",
     "build_seq2seq",
+    "layer_groups",
     "recurrent_layer",
 ]

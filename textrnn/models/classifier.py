@@ -7,7 +7,9 @@ num_classes]` (softmax), so a saved model predicts with no extra code.
 from __future__ import annotations
 
 import keras
+from keras import ops
 
+from textrnn.layers import RNNLayer
 from textrnn.models.recurrent import recurrent_layer
 
 MAX_LAYERS = 4
@@ -39,6 +41,69 @@ def build_bow_classifier(num_features: int, num_classes: int, l2: float = 1e-5) 
     return keras.Model(inputs, outputs, name="bow_classifier")
 
 
+POOLINGS = ("last", "concat")
+
+
+@keras.saving.register_keras_serializable(package="textrnn")
+class ConcatPooling(keras.layers.Layer):
+    """Concat pooling over time: `[last, max, mean]` of the unpadded steps (ULMFiT's head).
+
+    The last state is each document's output at its own last unpadded step; for the trailing
+    `backward_units` features (the backward half of a bidirectional layer, whose final state
+    is at step 0) it is the output at step 0. Max and mean run over unpadded steps only.
+
+    Args:
+        backward_units: number of trailing features that come from a backward recurrent
+            layer (0 for a unidirectional one).
+
+    Call arguments:
+        sequences: `[batch, time, features]`.
+        mask: bool `[batch, time]` (True = a real step), or None (every step counts).
+
+    Returns:
+        `[batch, 3 * features]`: last, max and mean, concatenated in that order.
+
+    Example:
+    >>> pool = ConcatPooling()
+    >>> pool(keras.ops.ones((2, 5, 4))).shape
+    (2, 12)
+    """
+
+    def __init__(self, backward_units: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(backward_units, bool) or not isinstance(backward_units, int) \
+                or backward_units < 0:
+            raise ValueError(f"Received an invalid value for argument `backward_units`, "
+                             f"expected a non-negative integer, got {backward_units!r}.")
+        self.backward_units = backward_units
+        self.supports_masking = True
+
+    def call(self, sequences, mask=None):
+        if mask is None:
+            mask = ops.ones(ops.shape(sequences)[:2], dtype="bool")
+        weights = ops.cast(mask, sequences.dtype)[..., None]  # [batch, time, 1]
+        lengths = ops.maximum(ops.sum(weights, axis=1), 1.0)  # [batch, 1]
+        mean = ops.sum(sequences * weights, axis=1) / lengths
+        lowest = ops.min(sequences, axis=1, keepdims=True)  # padded steps never win the max
+        maximum = ops.max(ops.where(weights > 0, sequences, lowest), axis=1)
+        last_index = ops.cast(lengths - 1.0, "int32")[..., None]  # [batch, 1, 1]
+        last = ops.take_along_axis(sequences, last_index, axis=1)[:, 0]
+        if self.backward_units:
+            split = ops.shape(sequences)[-1] - self.backward_units
+            last = ops.concatenate([last[:, :split], sequences[:, 0, split:]], axis=-1)
+        return ops.concatenate([last, maximum, mean], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        features = None if input_shape[-1] is None else 3 * input_shape[-1]
+        return (input_shape[0], features)
+
+    def get_config(self):
+        return {**super().get_config(), "backward_units": self.backward_units}
+
+
 def build_rnn_classifier(
     vocab_size: int,
     num_classes: int,
@@ -48,21 +113,34 @@ def build_rnn_classifier(
     bidirectional: bool = True,
     embedding_dim: int = 64,
     dropout: float = 0.2,
+    pooling: str = "last",
+    embedding_dropout: float = 0.0,
+    spatial_dropout: float = 0.0,
 ) -> keras.Sequential:
-    """Embedding, stacked (bidirectional) recurrent layers read to the end, then softmax.
+    """Embedding, stacked (bidirectional) recurrent layers, a pooled summary, then softmax.
 
     Padding (id 0) is masked: each document's last state is taken at its own last token, and
     the backward direction of a bidirectional layer starts there too.
+
+    Layer names are fixed, so weights can be copied in by name (`transfer_encoder`): the
+    `"embedding"`, the recurrent layers `"{cell}_{i}"` (or `"bidirectional_{i}"`), and the
+    head `"pooling"` (with `pooling="concat"`) and `"probabilities"`.
 
     Args:
         vocab_size: number of token ids (the embedding's `input_dim`).
         num_classes: number of labels (2 or more).
         cell: `"rnn"`, `"lstm"` or `"gru"` (textrnn's layers).
         units: width of every recurrent layer (per direction).
-        num_layers: 1 to 4 stacked recurrent layers; all but the last return sequences.
+        num_layers: 1 to 4 stacked recurrent layers.
         bidirectional: wrap each recurrent layer in `keras.layers.Bidirectional` (concatenated).
         embedding_dim: width of the learned token embedding.
         dropout: dropout rate on the embeddings, between layers and before the softmax.
+        pooling: `"last"` (the last layer's final state) or `"concat"` (`ConcatPooling` of the
+            last layer's outputs: last, masked max and masked mean over time).
+        embedding_dropout: rate at which whole tokens are dropped (their embedded vector set
+            to zero for the whole vector), a word-dropout regulariser.
+        spatial_dropout: rate at which whole embedding features are dropped for a whole
+            document (the same mask at every step: locked / variational dropout).
 
     Returns:
         A model mapping ids `[batch, time]` (int, 0 = padding) to probabilities
@@ -78,24 +156,61 @@ def build_rnn_classifier(
     if not 1 <= num_layers <= MAX_LAYERS:
         raise ValueError(f"Received an invalid value for argument `num_layers`, expected 1 to "
                          f"{MAX_LAYERS}, got {num_layers}.")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"Received an invalid value for argument `dropout`, expected a rate in "
-                         f"[0, 1), got {dropout}.")
+    for name, rate in (("dropout", dropout), ("embedding_dropout", embedding_dropout),
+                       ("spatial_dropout", spatial_dropout)):
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Received an invalid value for argument `{name}`, expected a "
+                             f"rate in [0, 1), got {rate}.")
+    if pooling not in POOLINGS:
+        raise ValueError(f"Received an invalid value for argument `pooling`, expected one of "
+                         f"{POOLINGS}, got {pooling!r}.")
     stack = [keras.Input((None,), dtype="int32", name="token_ids"),
              keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")]
+    if embedding_dropout:
+        stack.append(keras.layers.Dropout(embedding_dropout, noise_shape=(None, None, 1),
+                                          name="embedding_dropout"))
+    if spatial_dropout:
+        stack.append(keras.layers.SpatialDropout1D(spatial_dropout, name="spatial_dropout"))
     for index in range(num_layers):
         if dropout:
             stack.append(keras.layers.Dropout(dropout, name=f"dropout_{index}"))
-        layer = recurrent_layer(cell, units, return_sequences=index < num_layers - 1,
+        sequences = index < num_layers - 1 or pooling == "concat"
+        layer = recurrent_layer(cell, units, return_sequences=sequences,
                                 name=f"{cell}_{index + 1}")
         if bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{index + 1}")
         stack.append(layer)
+    if pooling == "concat":
+        stack.append(ConcatPooling(units if bidirectional else 0, name="pooling"))
     if dropout:
         stack.append(keras.layers.Dropout(dropout, name="dropout_out"))
     stack.append(keras.layers.Dense(num_classes, activation="softmax", name="probabilities"))
     prefix = "bi" if bidirectional else ""
     return keras.Sequential(stack, name=f"{prefix}{cell}_classifier")
+
+
+def layer_groups(model: keras.Model) -> list[list[str]]:
+    """Names of the model's layers in groups, from the input up: ULMFiT's layer groups.
+
+    The embedding (with the dropout after it) is the first group, each recurrent layer opens
+    a new one, and everything after the last recurrent layer (pooling, dropout, softmax) is
+    the head, the last group. Gradual unfreezing and discriminative learning rates act on
+    these groups.
+
+    Returns:
+        `[[embedding, ...], [recurrent_1, ...], ..., [head layers]]`.
+    """
+    groups: list[list[str]] = [[]]
+    recurrent = (RNNLayer, keras.layers.Bidirectional, keras.layers.RNN)
+    for layer in model.layers:
+        if isinstance(layer, recurrent):
+            groups.append([])
+        groups[-1].append(layer.name)
+    if len(groups) < 2 or len(groups[-1]) < 2:
+        raise ValueError(f"Model `{model.name}` has no recurrent layer with a head after it; "
+                         "expected embedding, recurrent layers, then pooling and softmax.")
+    groups[-1], head = groups[-1][:1], groups[-1][1:]
+    return [*groups, head]
 
 
 def _check_positive(name: str, value: int) -> None:

@@ -110,3 +110,36 @@ def test_load_splits_with_and_without_a_test_file(tmp_path):
     parts, skipped = load_splits(tmp_path / "data.tsv", "text", "label", tmp_path / "test.tsv")
     assert [len(part) for part in parts] == [36, 4, 2] and parts[2].texts == ["x", "y"]
     assert skipped == {"empty_text": 2, "missing_label": 0}
+
+
+def write_split_file(path, rows):
+    path.write_text("split\ttext\tlabel\n" + "".join(f"{s}\t{t}\t{label}\n"
+                                                    for s, t, label in rows), encoding="utf-8")
+    return path
+
+
+def test_split_column_names_each_rows_part(tmp_path):
+    rows = [("train", f"doc {i}", "ab"[i % 2]) for i in range(20)]
+    rows += [("validation", "val a", "a"), ("test", "test b", "b"), ("test", "test a", "a")]
+    (train, validation, test), skipped = load_splits(
+        write_split_file(tmp_path / "d.tsv", rows), "text", "label", split_column="split")
+    assert len(train) == 20 and validation.texts == ["val a"]
+    assert test.texts == ["test b", "test a"] and test.labels == ["b", "a"]
+    assert skipped == {"empty_text": 0, "missing_label": 0}
+
+
+def test_split_column_without_validation_rows_validates_on_a_tenth_of_train(tmp_path):
+    rows = [("train", f"doc {i}", "ab"[i % 2]) for i in range(20)] + [("test", "t", "a")]
+    (train, validation, _), _ = load_splits(write_split_file(tmp_path / "d.tsv", rows), "text",
+                                            "label", split_column="split")
+    assert (len(train), len(validation)) == (18, 2)
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([("train", "x", "a"), ("dev", "y", "b")], "expected only"),
+    ([("train", "x", "a"), ("train", "y", "b")], "names no 'test' row"),
+])
+def test_bad_split_column_is_an_error(tmp_path, rows, message):
+    with pytest.raises((InputError, ValueError), match=message):
+        load_splits(write_split_file(tmp_path / "d.tsv", rows), "text", "label",
+                    split_column="split")

@@ -6,8 +6,11 @@
 - `batches`: the `PyDataset`s it returns (`SequenceBatches`, `FeatureBatches`).
 - `training`: resumable fitting with early stopping that keeps the best weights.
 - `evaluation`: accuracy, per-class and macro-F1, confusion matrix.
-- `task`: `ClassifierTask` (`fit`, `fit_baseline`, `evaluate`, `predict`, `predict_proba`,
-  `from_run`).
+- `transfer`: ULMFiT — a language model's encoder in a classifier (`load_encoder_run`,
+  `pretrain_language_model`, `transfer_encoder`) and `GradualUnfreezing`.
+- `optimizer`: `LayerwiseAdamW` (discriminative learning rates per layer group).
+- `task`: `ClassifierTask` (`fit`, `fit_baseline`, `evaluate`, `evaluate_with_baseline`,
+  `predict`, `predict_proba`, `from_run`, `from_language_model`, `for_run`).
 
 >>> from textrnn.tasks.classification import ClassifierTask
 >>> ClassifierTask.from_run("runs/classify").predict(["WIN a FREE prize now!"])
@@ -17,6 +20,7 @@
 from textrnn.tasks.classification.batches import FeatureBatches, SequenceBatches
 from textrnn.tasks.classification.data import (
     CLASS_WEIGHTS,
+    SPLITS,
     LabelledTexts,
     class_weights,
     encode_labels,
@@ -30,6 +34,7 @@ from textrnn.tasks.classification.evaluation import (
     confusion_matrix,
     plot_confusion_matrix,
 )
+from textrnn.tasks.classification.optimizer import LayerwiseAdamW, discriminative_multipliers
 from textrnn.tasks.classification.preprocessor import (
     LEVELS,
     MODELS,
@@ -38,7 +43,15 @@ from textrnn.tasks.classification.preprocessor import (
 from textrnn.tasks.classification.task import (
     BOW_LEARNING_RATE,
     LEARNING_RATE,
+    TRANSFER_LEARNING_RATE,
     ClassifierTask,
+)
+from textrnn.tasks.classification.transfer import (
+    GradualUnfreezing,
+    encoder_options,
+    load_encoder_run,
+    pretrain_language_model,
+    transfer_encoder,
 )
 
 __all__ = [
@@ -50,15 +63,24 @@ __all__ = [
     "ClassifierPreprocessor",
     "ClassifierTask",
     "FeatureBatches",
+    "GradualUnfreezing",
     "LabelledTexts",
+    "LayerwiseAdamW",
+    "SPLITS",
+    "TRANSFER_LEARNING_RATE",
     "SequenceBatches",
     "class_weights",
     "classification_metrics",
     "confusion_matrix",
+    "discriminative_multipliers",
+    "encoder_options",
     "encode_labels",
     "label_list",
+    "load_encoder_run",
     "load_labelled_texts",
     "load_splits",
     "plot_confusion_matrix",
+    "pretrain_language_model",
     "stratified_split",
+    "transfer_encoder",
 ]

@@ -20,6 +20,7 @@ from textrnn.data import load_table
 from textrnn.errors import InputError
 
 CLASS_WEIGHTS = ("balanced", "none")
+SPLITS = ("train", "validation", "test")
 
 
 @dataclasses.dataclass
@@ -31,11 +32,14 @@ class LabelledTexts:
         labels: one label string per document.
         skipped: reason -> number of rows left out when loading (`"empty_text"`,
             `"missing_label"`).
+        splits: each document's part (`"train"`, `"validation"`, `"test"`) when read with a
+            split column, else empty.
     """
 
     texts: list[str]
     labels: list[str]
     skipped: dict[str, int] = dataclasses.field(default_factory=dict)
+    splits: list[str] = dataclasses.field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -51,6 +55,7 @@ def load_labelled_texts(
     label_column: str,
     encoding_errors: str = "strict",
     split: str = "train",
+    split_column: str | None = None,
 ) -> LabelledTexts:
     """Reads texts and labels from a CSV / TSV / JSONL file or a hub dataset.
 
@@ -62,6 +67,8 @@ def load_labelled_texts(
         label_column: the column holding the labels.
         encoding_errors: `"strict"` or `"replace"`.
         split: the split to read from a hub dataset (local files have one).
+        split_column: a column naming each row's part (`train`, `validation` or `test`);
+            the result's `splits` then holds it, row by row.
 
     Returns:
         The rows with a non-blank text and a non-empty label, and the number skipped.
@@ -72,10 +79,11 @@ def load_labelled_texts(
     if text_column == label_column:
         raise ValueError(f"Arguments `text_column` and `label_column` are both "
                          f"{text_column!r}; pass the two different columns.")
-    table = load_table(source, [text_column, label_column], encoding_errors=encoding_errors,
-                       split=split)
+    columns = [text_column, label_column] + ([split_column] if split_column else [])
+    table = load_table(source, columns, encoding_errors=encoding_errors, split=split)
+    parts = table[split_column] if split_column else [None] * len(table)
     data = LabelledTexts([], [], {"empty_text": 0, "missing_label": 0})
-    for text, label in zip(table[text_column], table[label_column], strict=True):
+    for text, label, part in zip(table[text_column], table[label_column], parts, strict=True):
         label = "" if label is None else str(label).strip()
         if text is None or not str(text).strip():
             data.skipped["empty_text"] += 1
@@ -84,9 +92,15 @@ def load_labelled_texts(
         else:
             data.texts.append(str(text))
             data.labels.append(label)
+            if split_column:
+                data.splits.append(str(part).strip())
     if not data.texts:
         raise InputError(f"no row has both a text (column {text_column!r}) and a label (column "
                          f"{label_column!r}); skipped {data.skipped}", _local(source))
+    if split_column and not set(data.splits) <= set(SPLITS):
+        unknown = sorted(set(data.splits) - set(SPLITS))[:5]
+        raise InputError(f"column {split_column!r} holds {unknown}; expected only {SPLITS}",
+                         _local(source))
     return data
 
 
@@ -189,17 +203,26 @@ def load_splits(
     test_source: str | os.PathLike | None = None,
     encoding_errors: str = "strict",
     seed: int = 0,
+    split_column: str | None = None,
 ) -> tuple[list[LabelledTexts], dict[str, int]]:
     """Reads labelled documents and splits them into train, validation and test parts.
 
     The split is stratified and seeded: 80/10/10 of `source`, or 90/10 of `source` and all of
-    `test_source` as the test part (a hub dataset's `"test"` split).
+    `test_source` as the test part (a hub dataset's `"test"` split). With `split_column`, the
+    file says which row goes where (`train`, `validation`, `test`); with no validation rows,
+    10% of the training rows (stratified) validate.
 
     Returns:
         The three parts, and the rows skipped in both files by reason (`"empty_text"`,
         `"missing_label"`).
     """
-    data = load_labelled_texts(source, text_column, label_column, encoding_errors)
+    if split_column is not None and test_source is not None:
+        raise ValueError("Pass either `split_column` or `test_source`, not both: the split "
+                         "column already names the test rows.")
+    data = load_labelled_texts(source, text_column, label_column, encoding_errors,
+                               split_column=split_column)
+    if split_column is not None:
+        return _split_by_column(data, split_column, seed), dict(data.skipped)
     fractions = (0.1, 0.0) if test_source is not None else (0.1, 0.1)
     parts = [data.subset(part) for part in stratified_split(data.labels, fractions, seed)]
     skipped = dict(data.skipped)
@@ -208,6 +231,19 @@ def load_splits(
                                        split="test")
         skipped = {reason: count + parts[2].skipped[reason] for reason, count in skipped.items()}
     return parts, skipped
+
+
+def _split_by_column(data: LabelledTexts, column: str, seed: int) -> list[LabelledTexts]:
+    parts = [data.subset([i for i, part in enumerate(data.splits) if part == name])
+             for name in SPLITS]
+    for name, part in zip(("train", "test"), (parts[0], parts[2]), strict=True):
+        if not len(part):
+            raise ValueError(f"The split column {column!r} names no {name!r} row; expected "
+                             f"rows of {SPLITS} (validation may be left out).")
+    if not len(parts[1]):
+        train, validation, _ = stratified_split(parts[0].labels, (0.1, 0.0), seed)
+        parts[:2] = parts[0].subset(train), parts[0].subset(validation)
+    return parts
 
 
 def _local(source: str | os.PathLike) -> Path | None:

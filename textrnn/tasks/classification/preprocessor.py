@@ -129,6 +129,16 @@ class ClassifierPreprocessor(Preprocessor):
         return cls(model_kind, tokenizer, vocabulary, classes, tfidf, max_length)
 
     @classmethod
+    def from_tokenizer(cls, tokenizer: Tokenizer, vocabulary: Vocabulary, texts: Sequence[str],
+                       labels: Sequence[str], model_kind: str = "rnn",
+                       max_length: int | None = None) -> ClassifierPreprocessor:
+        """Reuses a tokenizer and vocabulary (a language model's, for transfer); learns only
+        the labels and the TF-IDF weights from the training documents."""
+        tfidf = TfidfVectorizer(vocabulary, sublinear_tf=True).fit(
+            [tokenizer.tokenize(text) for text in texts])
+        return cls(model_kind, tokenizer, vocabulary, label_list(labels), tfidf, max_length)
+
+    @classmethod
     def load_or_build(cls, run_dir: str | os.PathLike, texts: Sequence[str],
                       labels: Sequence[str], **options: Any) -> ClassifierPreprocessor:
         """The preprocessor saved in `run_dir` (a resumed run keeps its vocabulary), else

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
 
 from textrnn.io import atomic_path
 from textrnn.runs import fit_resumable
+from textrnn.tasks.classification.optimizer import LayerwiseAdamW
 from textrnn.training import GlobalNormClipping, read_train_state, save_model_atomic
 from textrnn.training.checkpoint import MODEL_FILE
 
@@ -23,11 +24,25 @@ BEST_WEIGHTS_FILE = "best.weights.h5"
 MONITOR = "val_loss"
 
 
-def compile_classifier(model: keras.Model, learning_rate: float, clip: float) -> keras.Model:
-    """Compiles with Adam under global-norm clipping, sparse cross-entropy and accuracy."""
-    model.compile(optimizer=GlobalNormClipping(keras.optimizers.Adam(learning_rate), clip),
+def compile_classifier(model: keras.Model, learning_rate: float, clip: float,
+                       weight_decay: float = 0.0,
+                       multipliers: dict[str, float] | None = None) -> keras.Model:
+    """Compiles with Adam under global-norm clipping, sparse cross-entropy and accuracy.
+
+    With `weight_decay` or per-layer learning-rate `multipliers` (discriminative rates), the
+    optimizer is a `LayerwiseAdamW`, built at once with every variable, so that layers frozen
+    and unfrozen later (`GradualUnfreezing`) all have an optimizer state.
+    """
+    if weight_decay or multipliers:
+        inner = LayerwiseAdamW(multipliers, learning_rate=learning_rate,
+                               weight_decay=weight_decay)
+    else:
+        inner = keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=GlobalNormClipping(inner, clip),
                   loss=keras.losses.SparseCategoricalCrossentropy(),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    if multipliers:
+        model.optimizer.build(model.trainable_variables)
     return model
 
 
@@ -68,6 +83,7 @@ def fit_with_early_stopping(
     epochs: int,
     patience: int = 3,
     max_minutes: float | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
     **fit_kwargs,
 ) -> tuple[keras.Model, list[dict]]:
     """Resumable training with early stopping; returns the model holding its best weights.
@@ -80,6 +96,7 @@ def fit_with_early_stopping(
         patience: stop after this many epochs without a lower `val_loss`. A resumed run that
             had already stopped trains no further.
         max_minutes: wall-clock budget of this invocation.
+        callbacks: more callbacks (e.g. `GradualUnfreezing`), run before early stopping.
         **fit_kwargs: more `fit_resumable` / `model.fit` arguments (`tensorboard`,
             `verbose`).
 
@@ -90,7 +107,7 @@ def fit_with_early_stopping(
     state = read_train_state(run_dir)
     if state is not None and stopped_early(state["history"], patience):
         epochs = state["epochs_done"]
-    callbacks = [keras.callbacks.EarlyStopping(MONITOR, patience=patience,
+    callbacks = [*callbacks, keras.callbacks.EarlyStopping(MONITOR, patience=patience,
                                                restore_best_weights=True),
                  BestWeights(Path(run_dir) / BEST_WEIGHTS_FILE, state and state.get("best"))]
     model, history = fit_resumable(

@@ -1,0 +1,75 @@
+"""Recurrent classifiers against their own TF-IDF baseline, side by side on the same split.
+
+    python data_scripts/make_topic_corpus.py            # once: runs/data/bible_topics.tsv
+    python recipes/benchmark_baselines.py [--corpora sms topics] [--variants default transfer]
+        [--out runs/benchmark_baselines] [--topics FILE --label-column section]
+
+Each variant is one `textrnn-classify` run (a fresh process, its own run folder) with the flags
+below; every run also fits the TF-IDF logistic regression on the same training split and
+vocabulary and scores it on the same test split. Prints test accuracy, macro-F1 and wall time
+per run (training, with any pre-training). Figures move between runs on a loaded machine:
+compare within one table. A run folder that already holds a finished run is only re-read.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# === What runs ===
+CORPORA = {  # name -> flags naming the data (sms: the shipped default)
+    "sms": [],
+    "topics": ["--data", "runs/data/bible_topics.tsv", "--split-column", "split",
+               "--label-column", "section"],
+}
+VARIANTS = {  # name -> extra textrnn-classify flags
+    "default": [],  # BiLSTM, last state
+    "concat": ["--pooling", "concat", "--embedding-dropout", "0.1", "--spatial-dropout", "0.1"],
+    "transfer": ["--pretrain-lm", "--model", "rnn", "--units", "128", "--max-minutes", "9"],
+}
+
+
+def run(out: Path, flags: list[str]) -> dict:
+    if not (out / "metrics.json").exists():
+        start = time.monotonic()
+        subprocess.run([sys.executable, "-m", "textrnn.cli.classify", "--out", str(out), *flags],
+                       check=True)
+        (out / "wall_seconds.txt").write_text(f"{time.monotonic() - start:.1f}\n")
+    metrics = json.loads((out / "metrics.json").read_text())
+    wall = out / "wall_seconds.txt"
+    metrics["wall_seconds"] = float(wall.read_text()) if wall.exists() else float("nan")
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", nargs="+", choices=CORPORA, default=list(CORPORA))
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--topics", help="another topic corpus (text/label columns, --split-"
+                        "column split), instead of the Bible one")
+    parser.add_argument("--label-column", default="section")
+    parser.add_argument("--out", default="runs/benchmark_baselines")
+    args = parser.parse_args()
+    if args.topics:
+        CORPORA["topics"] = ["--data", args.topics, "--split-column", "split",
+                             "--label-column", args.label_column]
+    rows = []
+    for corpus in args.corpora:
+        for variant in args.variants:
+            metrics = run(Path(args.out) / f"{corpus}_{variant}", CORPORA[corpus] + VARIANTS[
+                variant])
+            rows.append((corpus, f"RNN {variant}", metrics["test_accuracy"],
+                         metrics["test_macro_f1"], metrics["train_seconds"]))
+            rows.append((corpus, f"TF-IDF ({variant}'s vocabulary)",
+                         metrics["baseline_accuracy"], metrics["baseline_macro_f1"],
+                         metrics["baseline_train_seconds"]))
+    print("\n| corpus | model | test accuracy | test macro-F1 | train seconds |")
+    print("|---|---|---|---|---|")
+    for corpus, model, accuracy, f1, seconds in rows:
+        print(f"| {corpus} | {model} | {accuracy:.4f} | {f1:.4f} | {seconds:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
