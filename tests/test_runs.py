@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from textrnn.errors import InputError, TrainingDiverged
-from textrnn.runs import check_writable, cli, fit_resumable, start_run, write_history, write_metrics
+from textrnn.runs import (
+    check_writable,
+    cli,
+    fit_resumable,
+    legacy_settings,
+    start_run,
+    write_history,
+    write_metrics,
+)
 from textrnn.training import GlobalNormClipping
 
 
@@ -37,6 +45,20 @@ def test_config_is_written_with_the_first_checkpoint_and_checked_on_resume(tmp_p
         start_run(run_dir, {"units": 8, "epochs": 5, "max_minutes": 3, "lr": 0.01})
     fit(run_dir, 2, config={"units": 16, "epochs": 2})  # an explicit config wins
     assert json.loads((run_dir / "config.json").read_text()) == {"units": 16, "epochs": 2}
+
+
+def test_an_older_run_resumes_with_renamed_and_legacy_settings(tmp_path):
+    run_dir = tmp_path / "run"
+    fit(run_dir, config={"units": 8, "top_k": 50})  # written before vocab_top_k and schedule
+    legacy = {"schedule": "constant", "weight_decay": 0.0}
+    adopted = legacy_settings(run_dir, legacy)
+    assert adopted == legacy and legacy_settings(tmp_path / "new", legacy) == {}
+    start_run(run_dir, {"units": 8, "vocab_top_k": 50, **adopted}, legacy=legacy)
+    with pytest.raises(InputError, match="schedule: 'constant' -> 'one-cycle'"):
+        start_run(run_dir, {"units": 8, "vocab_top_k": 50, "schedule": "one-cycle",
+                            "weight_decay": 0.0}, legacy=legacy)
+    with pytest.raises(InputError, match="vocab_top_k: 50 -> 20"):
+        start_run(run_dir, {"units": 8, "vocab_top_k": 20, **adopted}, legacy=legacy)
 
 
 def test_out_must_be_a_writable_folder(tmp_path):

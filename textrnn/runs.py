@@ -24,15 +24,16 @@ def main(argv=None):
 from __future__ import annotations
 
 import csv
-import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import keras
 
-from textrnn.errors import InputError, TrainingDiverged
+from textrnn.cli.entry import cli, error_line  # noqa: F401  (re-exported: commands use them)
+from textrnn.errors import InputError
 from textrnn.io import atomic_write, read_json, write_json
 from textrnn.lock import check_writable, run_lock
 from textrnn.training import GradNormLogger, StopOnNonFiniteLoss, TimeBudget
@@ -53,64 +54,14 @@ RESUMABLE_SETTINGS = ("epochs", "max_minutes", "out", "distribute", "tensorboard
 # Settings renamed since earlier versions wrote config.json: old name -> new name.
 RENAMED_SETTINGS = {"top_k": "vocab_top_k"}  # the vocabulary cut; --top-k is sampling now
 TENSORBOARD_DIR = "logs"
-DEBUG_HINT = "(set TEXTRNN_DEBUG=1 for the traceback)"
 _PENDING_CONFIGS: dict[Path, dict] = {}  # config checked by start_run, not yet written
-
-
-# === Command-line wrapper ===
-
-
-def cli(main: Callable[[Sequence[str] | None], int | None]) -> Callable[..., int]:
-    """Wraps a script's `main(argv)` so that no error prints a traceback.
-
-    Every exception becomes one line on stderr, `error: <message>`, and an exit code:
-
-    | error | exit code |
-    |---|---|
-    | `InputError`, `ValueError`, `OSError` (bad input, flags, files) | 2 |
-    | `TrainingDiverged` (NaN/Inf or exploding loss; the last checkpoint is kept) | 3 |
-    | anything else (the line names its type and says how to see the traceback) | 1 |
-    | Ctrl-C (`KeyboardInterrupt`): says how to resume | 130 |
-
-    Set `TEXTRNN_DEBUG=1` to get the traceback instead.
-    """
-
-    @functools.wraps(main)
-    def wrapped(argv: Sequence[str] | None = None) -> int:
-        try:
-            return main(argv) or 0
-        except KeyboardInterrupt:
-            print("interrupted: the last checkpoint is intact; run the same command again to "
-                  "resume", file=sys.stderr)
-            return 130
-        except Exception as error:
-            if os.environ.get("TEXTRNN_DEBUG"):
-                raise
-            code, message = error_line(error)
-            print(f"error: {message}", file=sys.stderr)
-            return code
-
-    return wrapped
-
-
-def error_line(error: Exception) -> tuple[int, str]:
-    """The exit code and the one-line message `cli` prints for `error`."""
-    text = " ".join(str(error).split())
-    if isinstance(error, TrainingDiverged):
-        return 3, text
-    if isinstance(error, InputError):
-        return 2, text
-    if isinstance(error, (ValueError, OSError)):
-        return 2, f"{text} {DEBUG_HINT}"
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return 1, " ".join(filter(None, (f"{type(error).__name__}:", text, DEBUG_HINT)))
 
 
 # === Config and training ===
 
 
-def start_run(run_dir: str | os.PathLike, config: dict, implicit: dict | None = None) -> Path:
+def start_run(run_dir: str | os.PathLike, config: dict,
+              legacy: Mapping[str, Any] | None = None) -> Path:
     """Checks `--out` and, when it holds a checkpoint, that `config` matches the run's settings.
 
     Writes nothing but the (empty) folder: `config.json` is written by `fit_resumable` with the
@@ -121,9 +72,9 @@ def start_run(run_dir: str | os.PathLike, config: dict, implicit: dict | None = 
     Args:
         run_dir: the run folder (`--out`).
         config: this command's settings.
-        implicit: the values of settings that configs written by earlier versions lack (a flag
-            added later); settings renamed since (`RENAMED_SETTINGS`) are read under their new
-            name, so those runs still resume.
+        legacy: the values runs made by earlier versions used for settings their configs lack
+            (flags added since); settings renamed since (`RENAMED_SETTINGS`) are read under
+            their new name, so those runs still resume. See `legacy_settings`.
 
     Raises:
         InputError: the folder is not writable, or holds a run made with other settings.
@@ -131,7 +82,7 @@ def start_run(run_dir: str | os.PathLike, config: dict, implicit: dict | None = 
     run_dir = check_writable(run_dir)
     config_path = run_dir / CONFIG_FILE
     if config_path.exists() and read_train_state(run_dir) is not None:
-        previous = {**(implicit or {}), **upgraded_config(read_json(config_path))}
+        previous = upgraded_config(read_json(config_path), legacy)
         changed = sorted(key for key in set(config) | set(previous)
                          if key not in RESUMABLE_SETTINGS and config.get(key) != previous.get(key))
         if changed:
@@ -143,13 +94,31 @@ def start_run(run_dir: str | os.PathLike, config: dict, implicit: dict | None = 
     return run_dir
 
 
-def upgraded_config(config: dict) -> dict:
-    """A `config.json` of an earlier version with renamed settings under their new names."""
-    upgraded = dict(config)
+def upgraded_config(config: Mapping[str, Any],
+                    legacy: Mapping[str, Any] | None = None) -> dict:
+    """A `config.json` of an earlier version as this version reads it.
+
+    Renamed settings (`RENAMED_SETTINGS`) move to their new names; settings it lacks take
+    their `legacy` value, the one such a run trained with.
+    """
+    upgraded = {**(legacy or {}), **config}
     for old, new in RENAMED_SETTINGS.items():
-        if old in upgraded and new not in upgraded:
+        if old in config and new not in config:
             upgraded[new] = upgraded.pop(old)
     return upgraded
+
+
+def legacy_settings(run_dir: str | os.PathLike, legacy: Mapping[str, Any]) -> dict:
+    """The `legacy` settings a run in `run_dir` lacks, with the values it trained with.
+
+    A command resuming an older run adopts them (`vars(args).update(...)`), so the run goes on
+    as it started instead of refusing the flags' newer defaults. Empty for a new folder.
+    """
+    config_path = Path(run_dir) / CONFIG_FILE
+    if not config_path.is_file():
+        return {}
+    config = upgraded_config(read_json(config_path))
+    return {key: value for key, value in legacy.items() if key not in config}
 
 
 def fit_resumable(

@@ -116,7 +116,8 @@ def test_from_options():
     assert type(samplers.from_options(2.0)) is RandomSampler
 
 
-@pytest.mark.parametrize("options", [dict(temperature=-1), dict(top_k=0), dict(top_p=0.0),
+@pytest.mark.parametrize("options", [dict(temperature=-1), dict(temperature=float("nan")),
+                                     dict(top_k=0), dict(top_p=0.0),
                                      dict(top_p=1.5), dict(temperature=0, top_k=0)])
 def test_bad_options(options):
     with pytest.raises(ValueError, match="Received an invalid value"):

@@ -9,13 +9,9 @@ picks the settings written to `config.json` by name.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-
-from textrnn.io import read_json, write_json
-from textrnn.models import RECURRENT_LAYERS
-from textrnn.training.schedules import SCHEDULES
 
 
 def document_frequency(value: str) -> int | float:
@@ -36,15 +32,24 @@ def document_frequency(value: str) -> int | float:
     return number
 
 
-def positive_int(value: str) -> int:
-    """An integer >= 1 (batch sizes, units, lengths)."""
+def _checked_int(value: str, minimum: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value!r}")
+        number = minimum - 1
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value!r}")
     return number
+
+
+def positive_int(value: str) -> int:
+    """An integer >= 1 (batch sizes, units, lengths)."""
+    return _checked_int(value, 1)
+
+
+def non_negative_int(value: str) -> int:
+    """An integer >= 0 (counts where 0 turns something off)."""
+    return _checked_int(value, 0)
 
 
 def make_parser(doc: str) -> argparse.ArgumentParser:
@@ -70,6 +75,8 @@ def add_model_args(parser: argparse.ArgumentParser, defaults: Mapping[str, Any],
                    layers: bool = True) -> argparse._ArgumentGroup:
     """`--cell`, `--layers` (unless `layers=False`), `--units`, `--embedding-dim`,
     `--dropout`."""
+    from textrnn.models import RECURRENT_LAYERS  # here: textrnn-preprocess must not load Keras
+
     group = parser.add_argument_group("model")
     group.add_argument("--cell", choices=sorted(RECURRENT_LAYERS), default=defaults["cell"])
     if layers:
@@ -77,7 +84,7 @@ def add_model_args(parser: argparse.ArgumentParser, defaults: Mapping[str, Any],
                            default=defaults.get("layers", 1), help="stacked recurrent layers")
     group.add_argument("--units", type=positive_int, default=defaults["units"])
     group.add_argument("--embedding-dim", type=positive_int, default=defaults["embedding_dim"])
-    group.add_argument("--dropout", type=float, default=defaults["dropout"])
+    group.add_argument("--dropout", type=rate, default=defaults["dropout"])
     return group
 
 
@@ -87,11 +94,11 @@ def add_training_args(parser: argparse.ArgumentParser,
     `--tensorboard`."""
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
-    group.add_argument("--lr", type=float, default=defaults.get("lr"), help="learning rate")
-    group.add_argument("--clip", type=float, default=defaults["clip"],
+    group.add_argument("--lr", type=positive, default=defaults.get("lr"), help="learning rate")
+    group.add_argument("--clip", type=positive, default=defaults["clip"],
                        help="global gradient-norm clipping threshold")
     group.add_argument("--epochs", type=positive_int, default=defaults["epochs"])
-    group.add_argument("--max-minutes", type=float, default=defaults["max_minutes"],
+    group.add_argument("--max-minutes", type=non_negative, default=defaults["max_minutes"],
                        help="stop training cleanly after this many minutes (0: no limit)")
     group.add_argument("--seed", type=int, default=0)
     group.add_argument("--out", default=defaults["out"], help="run folder (resumes if present)")
@@ -100,25 +107,49 @@ def add_training_args(parser: argparse.ArgumentParser,
     return group
 
 
-def rate(value: str) -> float:
-    """A dropout rate: a float in [0, 1)."""
+def _checked_number(value: str, accept: Callable[[float], bool], expected: str) -> float:
+    """`float(value)` if it is finite and `accept`ed, else an argparse error naming `expected`."""
     try:
         number = float(value)
     except ValueError:
-        number = -1.0
-    if not 0.0 <= number < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a rate in [0, 1), got {value!r}")
+        number = math.nan
+    if not (math.isfinite(number) and accept(number)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}")
     return number
 
 
+def rate(value: str) -> float:
+    """A dropout rate: a float in [0, 1)."""
+    return _checked_number(value, lambda number: 0.0 <= number < 1.0, "a rate in [0, 1)")
+
+
 def non_negative(value: str) -> float:
-    """A float >= 0 (penalty weights, weight decay)."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number >= 0.0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value!r}")
+    """A finite float >= 0 (penalty weights, weight decay, temperatures, minutes)."""
+    return _checked_number(value, lambda number: number >= 0.0, "a finite number >= 0")
+
+
+def positive(value: str) -> float:
+    """A finite float > 0 (learning rates, clipping norms)."""
+    return _checked_number(value, lambda number: number > 0.0, "a finite number > 0")
+
+
+def probability(value: str) -> float:
+    """A float in (0, 1] (nucleus mass, shares)."""
+    return _checked_number(value, lambda number: 0.0 < number <= 1.0, "a number in (0, 1]")
+
+
+# sentencepiece's fewest pieces: <unk>, <s>, </s> and one character. A corpus needs one piece
+# per distinct character on top; the tokenizer's error says how many when that is the problem.
+MIN_SUBWORD_VOCABULARY = 4
+
+
+def subword_vocabulary_size(value: str) -> int:
+    """`--vocab-size`: an integer >= `MIN_SUBWORD_VOCABULARY`."""
+    number = positive_int(value)
+    if number < MIN_SUBWORD_VOCABULARY:
+        raise argparse.ArgumentTypeError(
+            f"sentencepiece needs at least {MIN_SUBWORD_VOCABULARY} pieces (<unk>, <s>, </s> "
+            f"and the corpus's characters), got {value!r}")
     return number
 
 
@@ -148,6 +179,8 @@ def add_regularization_args(parser: argparse.ArgumentParser,
 def add_schedule_args(parser: argparse.ArgumentParser,
                       defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
     """`--schedule`, `--weight-decay`, `--find-lr`."""
+    from textrnn.training.schedules import SCHEDULES  # here: as RECURRENT_LAYERS above
+
     group = parser.add_argument_group("learning-rate schedule")
     group.add_argument("--schedule", choices=SCHEDULES,
                        default=defaults.get("schedule", "constant"),
@@ -176,7 +209,7 @@ def add_transfer_args(parser: argparse.ArgumentParser,
                        help="first train a language model on the training texts, in OUT/lm")
     group.add_argument("--unlabeled", help="more raw text for --pretrain-lm (txt: one per line)")
     group.add_argument("--lm-epochs", type=positive_int, default=defaults["lm_epochs"])
-    group.add_argument("--lr-decay", type=float, default=defaults["lr_decay"],
+    group.add_argument("--lr-decay", type=positive, default=defaults["lr_decay"],
                        help="discriminative rates: lr / DECAY**depth for each layer group")
     group.add_argument("--unfreeze", action=argparse.BooleanOptionalAction, default=True,
                        help="gradual unfreezing: the head first, one more group per epoch")
@@ -191,27 +224,9 @@ def add_vocabulary_args(group: argparse._ArgumentGroup, defaults: Mapping[str, A
     group.add_argument("--max-df", type=document_frequency, default=1.0,
                        help="--min-df/--max-df: an integer counts documents, a decimal a share")
     group.add_argument("--vocab-top-k", type=positive_int, help="keep the K most frequent")
-    group.add_argument("--coverage", type=float, help="keep types covering this share of tokens")
+    group.add_argument("--coverage", type=probability,
+                       help="keep types covering this share of tokens")
     group.add_argument("--stopwords", default="none", help="none, en, nltk:english or a file")
-    group.add_argument("--vocab-size", type=positive_int, default=defaults["vocab_size"],
+    group.add_argument("--vocab-size", type=subword_vocabulary_size,
+                       default=defaults["vocab_size"],
                        help="subword pieces")
-
-
-def upgrade_config(args: argparse.Namespace, renamed: Mapping[str, str],
-                   added: Mapping[str, Any], name: str = "config.json") -> None:
-    """Brings the `config.json` of an older run in `args.out` up to date, so that it resumes.
-
-    Keys in `renamed` (old -> new) are renamed; settings in `added` that the config lacks
-    (flags newer than the run) are written with the value such a run used, and `args` takes
-    that value too, so the resumed run trains as it started.
-    """
-    path = Path(args.out) / name
-    if not path.is_file():
-        return
-    config = read_json(path)
-    changed = {new: config.pop(old) for old, new in renamed.items()
-               if old in config and new not in config}
-    changed.update({key: value for key, value in added.items() if key not in config})
-    if changed:
-        vars(args).update({key: value for key, value in changed.items() if key in added})
-        write_json(path, {**config, **changed})

@@ -24,7 +24,7 @@ import keras
 
 from textrnn.cli import args as shared
 from textrnn.preprocessing.registry import LEVELS
-from textrnn.runs import cli, start_run, write_history, write_metrics
+from textrnn.runs import cli, legacy_settings, start_run, write_history, write_metrics
 from textrnn.tasks import language_model as lm
 from textrnn.training.distribute import STRATEGIES
 
@@ -72,12 +72,12 @@ def parse_args(argv=None):
                          "dataset name (default: the shipped tinyshakespeare)")
     data.add_argument("--level", choices=LEVELS, default=DEFAULTS["level"])
     data.add_argument("--lowercase", action="store_true", help="lowercase words (word level)")
-    data.add_argument("--coverage", type=float, help="word vocabulary: keep the most frequent "
-                      "words covering this share of tokens")
+    data.add_argument("--coverage", type=shared.probability, help="word vocabulary: keep "
+                      "the most frequent words covering this share of tokens")
     data.add_argument("--vocab-top-k", type=shared.positive_int, help="keep at most K words")
     data.add_argument("--min-df", type=shared.document_frequency, default=1, help="words in "
                       "at least this number (int) or share (float <= 1.0) of lines")
-    data.add_argument("--vocab-size", type=shared.positive_int, default=2000,
+    data.add_argument("--vocab-size", type=shared.subword_vocabulary_size, default=2000,
                       help="subword pieces")
     model = shared.add_model_args(parser, DEFAULTS)
     model.add_argument("--input", choices=("embedding", "onehot"), default=DEFAULTS["input"])
@@ -87,7 +87,8 @@ def parse_args(argv=None):
     shared.add_regularization_args(parser, DEFAULTS)
     train = shared.add_training_args(parser, DEFAULTS)
     train.add_argument("--seq-len", type=shared.positive_int, default=DEFAULTS["seq_len"])
-    train.add_argument("--reset-every", type=int, default=DEFAULTS["reset_every"],
+    train.add_argument("--reset-every", type=shared.non_negative_int,
+                       default=DEFAULTS["reset_every"],
                        help="reset the carried state every N windows (0: only per epoch)")
     train.add_argument("--distribute", choices=STRATEGIES, default="default")
     train.add_argument("--no-baseline", action="store_true", help="skip the n-gram baseline")
@@ -95,11 +96,13 @@ def parse_args(argv=None):
     gen = parser.add_argument_group("generation")
     gen.add_argument("--generate", metavar="RUN_DIR", help="sample from a trained run")
     gen.add_argument("--prompt", default=DEFAULTS["prompt"])
-    gen.add_argument("--length", type=int, default=500)
-    gen.add_argument("--temperature", type=float, default=0.8)
+    gen.add_argument("--length", type=shared.positive_int, default=500)
+    gen.add_argument("--temperature", type=shared.non_negative, default=0.8,
+                     help="0: greedy decoding")
     gen.add_argument("--top-k", type=shared.positive_int, help="sample from the K likeliest")
-    gen.add_argument("--top-p", type=float, help="sample from the nucleus of mass P")
-    gen.add_argument("--sample-length", type=int, default=200, help="tokens per epoch sample")
+    gen.add_argument("--top-p", type=shared.probability, help="sample from the nucleus of mass P")
+    gen.add_argument("--sample-length", type=shared.non_negative_int, default=200,
+                     help="tokens per epoch sample")
     args = parser.parse_args(argv)
     if args.top_k is not None and not args.generate:  # --top-k was once the vocabulary cut
         parser.error("--top-k samples with --generate; the vocabulary cut is --vocab-top-k")
@@ -108,8 +111,8 @@ def parse_args(argv=None):
 
 def train(args) -> None:
     keras.utils.set_random_seed(args.seed)
-    shared.upgrade_config(args, renamed={"top_k": "vocab_top_k"}, added=LEGACY)
-    run_dir = start_run(args.out, shared.run_config(args, FIELDS))
+    vars(args).update(legacy_settings(args.out, LEGACY))
+    run_dir = start_run(args.out, shared.run_config(args, FIELDS), legacy=LEGACY)
     task, ids, windows = lm.LanguageModelTask.from_corpus(
         args.data, run_dir, args.batch_size, args.seq_len, **shared.run_config(args, VOCAB_ARGS))
     model = dict(num_layers=args.layers, input_mode=args.input, seed=args.seed,

@@ -73,7 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     model.add_argument("--crf", action=argparse.BooleanOptionalAction, default=DEFAULTS["crf"],
                        help="linear-chain CRF output layer (--no-crf: per-token softmax)")
     training = flags.add_training_args(parser, DEFAULTS)
-    training.add_argument("--word-dropout", type=float, default=DEFAULTS["word_dropout"])
+    training.add_argument("--word-dropout", type=flags.rate, default=DEFAULTS["word_dropout"])
     use = parser.add_argument_group("use")
     use.add_argument("--predict", nargs="+", metavar=("RUN_DIR", "TEXT"),
                      help="tag TEXT(s) with a trained run and print token/TAG")

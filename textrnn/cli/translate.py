@@ -56,7 +56,7 @@ FIELDS = ("data", "encoding_errors", "source_column", "target_column", "split_co
           "max_minutes", "seed", "out", "tensorboard", "beam", "length_penalty")
 MODEL_OPTIONS = ("cell", "units", "embedding_dim", "dropout")  # TranslatorTask's, and `fit`'s:
 FIT_SETTINGS = ("label_smoothing", "batch_size", "clip", "epochs", "max_minutes", "tensorboard")
-IMPLICIT_BEFORE = {"encoding_errors": "strict"}  # in runs made before this flag
+LEGACY = {"encoding_errors": "strict"}  # in runs made before this flag
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,18 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--target-column", default=DEFAULTS["target_column"])
     data.add_argument("--split-column", help="column with train/validation/test labels "
                       "(default: 'split' for the shipped data, else a random 90/5/5 split)")
-    data.add_argument("--vocab-size", type=shared.positive_int, default=DEFAULTS["vocab_size"])
+    data.add_argument("--vocab-size", type=shared.subword_vocabulary_size,
+                      default=DEFAULTS["vocab_size"])
     data.add_argument("--shared-vocab", action="store_true", help="one subword model for both")
     data.add_argument("--max-length", type=shared.positive_int, default=DEFAULTS["max_length"])
     model = shared.add_model_args(parser, DEFAULTS, layers=False)
     model.add_argument("--attention", choices=ATTENTIONS, default=DEFAULTS["attention"])
     train = shared.add_training_args(parser, DEFAULTS)
-    train.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"])
+    train.add_argument("--label-smoothing", type=shared.rate, default=DEFAULTS["label_smoothing"])
     train.add_argument("--compare-baseline", action="store_true",
                        help="also train a no-attention model on the same budget in OUT/baseline")
     decode = parser.add_argument_group("decoding")
     decode.add_argument("--beam", type=shared.positive_int, default=DEFAULTS["beam"])
-    decode.add_argument("--length-penalty", type=float, default=DEFAULTS["length_penalty"])
+    decode.add_argument("--length-penalty", type=shared.non_negative,
+                        default=DEFAULTS["length_penalty"])
     decode.add_argument("--translate", nargs="+", metavar=("RUN_DIR", "TEXT"), help="translate "
                         "TEXT(s) with a trained run")
     return parser
@@ -89,7 +91,7 @@ def train_and_score(args, run_dir: Path, attention: str, corpus, decode: dict):
     """Trains (or resumes) one model in `run_dir`; returns the task and its test scores."""
     keras.utils.set_random_seed(args.seed)
     start_run(run_dir, {**shared.run_config(args, FIELDS), "attention": attention},
-              implicit=IMPLICIT_BEFORE)
+              legacy=LEGACY)
     sources, targets = corpus.sources, corpus.targets
     preprocessor = (TranslatorPreprocessor.load(run_dir) if TranslatorPreprocessor.exists(run_dir)
                     else TranslatorPreprocessor.build(sources["train"], targets["train"], run_dir,

@@ -1,4 +1,5 @@
 import math
+import re
 
 import keras
 import numpy as np
@@ -10,6 +11,7 @@ from textrnn.models import build_language_model
 from textrnn.preprocessing import Vocabulary
 from textrnn.tasks import LanguageModelTask
 from textrnn.tasks.language_model import LanguageModelPreprocessor, split_text
+from textrnn.tasks.language_model.callbacks import SAMPLES_FILE, SampleCallback, samples_before
 from textrnn.training import load_run
 
 LINES = ["the cat sat on the mat.", "a dog ran in the fog.", "the cat ran to the dog."]
@@ -151,3 +153,20 @@ def test_find_lr_writes_the_plot_and_suggests_a_rate(tmp_path):
     assert (tmp_path / "lr_finder.png").exists()
     assert 1e-5 < result.suggestion < 1.0 and len(result.losses) >= 3
     assert task.model is None  # the test ran on a throw-away model
+
+
+def test_a_repeated_epoch_replaces_its_sample(trained, tmp_path):
+    task, _, run_dir, _ = trained
+    text = (run_dir / SAMPLES_FILE).read_text(encoding="utf-8")
+    assert [int(n) for n in re.findall(r"^=== epoch (\d+) ===$", text, re.MULTILINE)] == [1, 2, 3]
+    # A run killed in epoch 3 after its sample, resumed: epoch 2 is repeated, then 3 again.
+    callback = SampleCallback(task.preprocessor, "the ", 5, run_dir, seed=1)
+    callback.set_model(task.model)
+    (tmp_path / SAMPLES_FILE).write_text(text, encoding="utf-8")
+    callback.path = tmp_path / SAMPLES_FILE
+    for epoch in (1, 2):  # 0-based
+        callback.on_epoch_end(epoch)
+    repeated = callback.path.read_text(encoding="utf-8")
+    assert repeated.startswith(samples_before(run_dir / SAMPLES_FILE, 2))
+    assert re.findall(r"^=== epoch (\d+) ===$", repeated, re.MULTILINE) == ["1", "2", "3"]
+    assert samples_before(tmp_path / "missing.txt", 1) == ""

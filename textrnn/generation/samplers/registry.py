@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textrnn.generation.samplers.beam_sampler import BeamSampler
 from textrnn.generation.samplers.greedy_sampler import GreedySampler
 from textrnn.generation.samplers.random_sampler import RandomSampler
@@ -47,7 +49,7 @@ def from_options(temperature: float = 1.0, top_k: int | None = None,
 
     `top_k` and `top_p` are validated even when greedy decoding ignores them.
     """
-    if temperature is None or temperature < 0:
+    if temperature is None or not (math.isfinite(temperature) and temperature >= 0):
         raise ValueError("Received an invalid value for argument `temperature`, expected a "
                          f"number >= 0 (0 means greedy), got {temperature}.")
     scale = temperature or 1.0

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import keras
 
 from textrnn.generation import RecurrentGenerator
+from textrnn.io import atomic_write
 from textrnn.tasks.language_model.preprocessor import LanguageModelPreprocessor
 from textrnn.tasks.language_model.sampling import continue_text
 
 SAMPLES_FILE = "samples.txt"
+_EPOCH_HEADER = re.compile(r"^=== epoch (\d+) ===$", re.MULTILINE)
+
+
+def samples_before(path: Path, epoch: int) -> str:
+    """The text of `path` up to the sample of 1-based `epoch` (all of it if there is none).
+
+    A resumed run repeats the epoch that was in flight; its earlier sample (and any after it,
+    from an epoch that was never committed) is dropped so that each epoch appears once.
+    """
+    if not path.is_file():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    for header in _EPOCH_HEADER.finditer(text):
+        if int(header.group(1)) >= epoch:
+            return text[:header.start()]
+    return text
 
 
 class SampleCallback(keras.callbacks.Callback):
@@ -21,7 +39,8 @@ class SampleCallback(keras.callbacks.Callback):
         preprocessor: encodes the prompt and decodes the sample.
         prompt: the text the sample continues.
         length: tokens to generate.
-        run_dir: the sample is appended to `run_dir/samples.txt`.
+        run_dir: the sample is added to `run_dir/samples.txt`, replacing any earlier sample of
+            the same or a later epoch (from a run that was interrupted and resumed).
         temperature: sampling temperature.
         seed: sampling seed (the same for every epoch, so samples are comparable).
     """
@@ -42,5 +61,6 @@ class SampleCallback(keras.callbacks.Callback):
             RecurrentGenerator(self.model), self.preprocessor, self.prompt, self.length,
             temperature=self.temperature, seed=self.seed)
         print(f"\n--- sample after epoch {epoch + 1} ---\n{sample}\n---")
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(f"=== epoch {epoch + 1} ===\n{sample}\n\n")
+        earlier = samples_before(self.path, epoch + 1)
+        with atomic_write(self.path) as handle:
+            handle.write(f"{earlier}=== epoch {epoch + 1} ===\n{sample}\n\n")
