@@ -1,7 +1,10 @@
 import gzip
+import tempfile
 
 import datasets
+import huggingface_hub
 import pytest
+from huggingface_hub.errors import RepositoryNotFoundError
 
 from textrnn import data, text_files
 from textrnn import datasets as shipped
@@ -113,7 +116,13 @@ def test_load_table_headerless_shipped_data():
     assert set(named["label"]) == {"ham", "spam"} and len(named) == 5574
 
 
-def test_hub_names_go_to_load_dataset(monkeypatch):
+@pytest.fixture
+def hub_answers(monkeypatch):
+    """The hub's metadata request succeeds (no network is used)."""
+    monkeypatch.setattr(huggingface_hub, "dataset_info", lambda name, timeout: None)
+
+
+def test_hub_names_go_to_load_dataset(monkeypatch, hub_answers):
     calls = []
 
     def fake_load_dataset(name, split, cache_dir):
@@ -127,12 +136,34 @@ def test_hub_names_go_to_load_dataset(monkeypatch):
         data.load_documents("someone/corpus")
 
 
-def test_hub_failure_is_one_input_error(monkeypatch):
+def test_hub_failure_is_one_input_error(monkeypatch, hub_answers):
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
 
     monkeypatch.setattr(datasets, "load_dataset", offline)
     with pytest.raises(InputError, match="someone/corpus: not a local file.*no network"):
+        data.load_documents("someone/corpus")
+
+
+def test_an_unreachable_hub_or_unknown_name_fails_at_once(monkeypatch):
+    monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: pytest.fail("retried"))
+    asked = []
+
+    def unreachable(name, timeout):
+        asked.append(timeout)
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "dataset_info", unreachable)
+    with pytest.raises(InputError, match="someone/corpus: no such local file, and the Hugging "
+                       "Face hub could not be reached .*Name or service not known"):
+        data.load_documents("someone/corpus")
+    assert asked == [data.HUB_TIMEOUT]
+
+    def unknown(name, timeout):
+        raise RepositoryNotFoundError.__new__(RepositoryNotFoundError)  # its init wants a reply
+
+    monkeypatch.setattr(huggingface_hub, "dataset_info", unknown)
+    with pytest.raises(InputError, match="no such Hugging Face dataset"):
         data.load_documents("someone/corpus")
 
 
@@ -164,3 +195,16 @@ def test_missing_bare_name_hints_at_the_hub_naming(tmp_path, monkeypatch):
 def test_jsonl_errors_name_the_1_based_line_and_the_reason(tmp_path, content, message):
     with pytest.raises(InputError, match=message):
         data.load_documents(write(tmp_path / "c.jsonl", content))
+
+
+def test_loading_local_files_leaves_no_cache_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "docs.txt").write_text("one\n\ntwo\n", encoding="utf-8")
+    (tmp_path / "rows.csv").write_text("label,text\na,one\nb,two\n", encoding="utf-8")
+    assert data.load_documents(tmp_path / "docs.txt")["text"] == ["one", "two"]
+    assert data.load_table(tmp_path / "rows.csv", ["text"])["text"] == ["one", "two"]
+    assert not (tmp_path / "hf_cache").exists() and not any((tmp_path / "tmp").iterdir())
+    kept = tmp_path / "kept"  # a cache the caller asks for is kept
+    data.load_documents(tmp_path / "docs.txt", cache_dir=str(kept))
+    assert any(path.suffix == ".arrow" for path in kept.rglob("*"))

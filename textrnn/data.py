@@ -43,6 +43,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import datasets
+import huggingface_hub
+from huggingface_hub import constants as hub_constants
+from huggingface_hub.errors import RepositoryNotFoundError
 
 from textrnn.errors import InputError
 from textrnn.text_files import (
@@ -55,6 +58,7 @@ from textrnn.text_files import (
 
 _TEXT_SUFFIXES = (".txt",)
 _TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
+HUB_TIMEOUT = 10.0  # seconds to wait for the hub's answer about a dataset name
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 # Suffixes that make a name a file name, never a hub id.
 _FILE_SUFFIXES = (*_TEXT_SUFFIXES, *_TABLE_SUFFIXES, ".gz", ".bz2", ".xz", ".zip", ".tar",
@@ -83,7 +87,8 @@ def load_table(
         column_names: names for the columns of a headerless CSV/TSV file.
         encoding_errors: `"strict"` or `"replace"` (see `read_text`).
         split: the split to load from a hub dataset.
-        cache_dir: where `datasets` keeps its Arrow cache (default: its own).
+        cache_dir: where `datasets` keeps its Arrow cache of a local file (default: none;
+            the rows are read into memory and the temporary cache removed).
 
     Returns:
         A `datasets.Dataset` with exactly `columns`.
@@ -134,7 +139,8 @@ def load_documents(
             text column is not called `"text"`. Ignored for `.txt` files.
         encoding_errors: `"strict"` or `"replace"` (see `read_text`).
         split: the split to load from a hub dataset.
-        cache_dir: where `datasets` keeps its Arrow cache (default: its own).
+        cache_dir: where `datasets` keeps its Arrow cache of a local file (default: none;
+            the rows are read into memory and the temporary cache removed).
 
     Returns:
         A `datasets.Dataset` with the single column `"text"`, one row per document.
@@ -146,9 +152,7 @@ def load_documents(
     path = Path(source)
     if not is_hub_id(source) and _format(path) == "text":
         with _utf8_copy(path, encoding_errors) as clean:
-            dataset = datasets.load_dataset(
-                "text", data_files=str(clean), split="train", cache_dir=cache_dir
-            )
+            dataset = _load_local("text", clean, cache_dir)
         dataset = dataset.filter(_non_blank, batched=True)
         if len(dataset) == 0:
             raise InputError("file is empty (only blank lines); expected UTF-8 text", path)
@@ -217,6 +221,22 @@ def _utf8_copy(path: Path, encoding_errors: str) -> Iterator[Path]:
         yield clean
 
 
+def _load_local(builder: str, data_file: Path, cache_dir: str | None,
+                **options) -> datasets.Dataset:
+    """`datasets.load_dataset(builder, data_files=data_file)` that leaves no cache behind.
+
+    With no `cache_dir`, the Arrow files go to a temporary folder that is removed once the rows
+    are in memory: a local file is read again by every run anyway, and the default cache under
+    the home directory only grew (about twice the input's size for each file read).
+    """
+    if cache_dir is not None:
+        return datasets.load_dataset(builder, data_files=str(data_file), split="train",
+                                     cache_dir=cache_dir, **options)
+    with tempfile.TemporaryDirectory(prefix="textrnn-datasets-") as folder:
+        return datasets.load_dataset(builder, data_files=str(data_file), split="train",
+                                     cache_dir=folder, keep_in_memory=True, **options)
+
+
 def _load_local_table(
     clean: Path,
     original: Path,
@@ -227,9 +247,7 @@ def _load_local_table(
     kind = _format(original)
     if kind == "json":
         try:
-            return datasets.load_dataset(
-                "json", data_files=str(clean), split="train", cache_dir=cache_dir
-            )
+            return _load_local("json", clean, cache_dir)
         except datasets.exceptions.DatasetGenerationError as error:
             cause = error.__cause__ or error
             raise _locate_bad_json_line(clean, original) or InputError(
@@ -247,10 +265,8 @@ def _load_local_table(
     # Every cell is text: no int/float guessing ("007" stays "007") and no "NA" -> missing.
     features = datasets.Features({name: datasets.Value("string") for name in names})
     try:
-        return datasets.load_dataset(
-            "csv", data_files=str(clean), split="train", cache_dir=cache_dir,
-            features=features, na_filter=False, **options,
-        )
+        return _load_local("csv", clean, cache_dir, features=features, na_filter=False,
+                           **options)
     except (datasets.exceptions.DatasetGenerationError, ValueError) as error:
         cause = error.__cause__ or error
         raise InputError(f"malformed {kind.upper()} file: {cause}", original) from None
@@ -317,6 +333,7 @@ def _first_row(path: Path, kind: str) -> list[str]:
 
 
 def _load_hub(name: str, split: str, cache_dir: str | None) -> datasets.Dataset:
+    _check_on_hub(name)
     try:
         return datasets.load_dataset(name, split=split, cache_dir=cache_dir)
     except Exception as error:  # the hub raises many error types; report them all as one
@@ -325,6 +342,26 @@ def _load_hub(name: str, split: str, cache_dir: str | None) -> datasets.Dataset:
             f"{type(error).__name__}: {error}",
             name,
         ) from None
+
+
+def _check_on_hub(name: str) -> None:
+    """Fails within `HUB_TIMEOUT` seconds when the hub cannot be reached or lacks `name`.
+
+    `datasets.load_dataset` retries an unreachable hub for about half a minute before it says
+    so; one metadata request answers at once. Skipped in offline mode (`HF_HUB_OFFLINE=1`),
+    where `datasets` reads its cache.
+    """
+    if hub_constants.HF_HUB_OFFLINE:
+        return
+    try:
+        huggingface_hub.dataset_info(name, timeout=HUB_TIMEOUT)
+    except RepositoryNotFoundError:
+        raise InputError("no such local file, and no such Hugging Face dataset (or it is "
+                         "private)", name) from None
+    except Exception as error:  # network errors come from several libraries
+        raise InputError(f"no such local file, and the Hugging Face hub could not be reached "
+                         f"({type(error).__name__}: {error}); check the name, or the network",
+                         name) from None
 
 
 def _non_blank(batch: dict) -> list[bool]:
