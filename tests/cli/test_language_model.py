@@ -138,14 +138,6 @@ def test_bad_flags_are_usage_errors(tmp_path, capsys, args, message):
     assert not (tmp_path / "run").exists()
 
 
-def test_the_recipe_script_still_runs():
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, str(RECIPE), "--help"], capture_output=True,
-                            text=True, env=env, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "--vocab-top-k" in result.stdout and "--tensorboard" in result.stdout
-
-
 @pytest.mark.slow
 def test_killed_run_resumes_with_the_same_command(corpus, tmp_path):
     out = tmp_path / "killed"
