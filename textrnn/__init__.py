@@ -1,54 +1,41 @@
 """textrnn: recurrent neural networks for text, in Keras 3.
 
-Subpackages:
+Subpackages (imported on first use: `import textrnn` alone loads neither Keras nor TensorFlow,
+so `textrnn.preprocessing` and `textrnn-preprocess` start in a fraction of the time):
     preprocessing: tokenizers, `Vocabulary`, `CorpusStats`, feature selection, stopwords.
     layers: `SimpleRNN`, `LSTM`, `GRU` (and their cells) written in `keras.ops`.
     training: global-norm clipping, perplexity, truncated BPTT, checkpoints.
     generation: sampling, state-carrying generation, beam search.
     models: model builders and the n-gram baseline.
+    tasks: preprocessor + model + training loop per task.
     datasets: the small corpora shipped with the package.
 
-Importing `textrnn` registers its layers, metrics and optimizer wrapper with Keras'
-serialization, so a saved model that uses them loads with `keras.saving.load_model` and no
-`custom_objects`.
+`textrnn.layers` and `textrnn.training` register their layers, metrics and optimizer wrapper
+with Keras' serialization when imported, so after `import textrnn.layers` a saved model that
+uses them loads with `keras.saving.load_model` and no `custom_objects` (textrnn's own loaders
+import them for you). TensorFlow's C++ start-up lines are hidden when Keras is first imported
+after textrnn (see `textrnn._startup`).
 """
 
-import contextlib
-import os
-import sys
+import importlib
+from types import ModuleType
 
-
-@contextlib.contextmanager
-def _native_stderr_silenced(enabled: bool):
-    """Send file descriptor 2 (C++ logging) to /dev/null while the block runs.
-
-    TensorFlow 2.21 prints its start-up lines through absl before `TF_CPP_MIN_LOG_LEVEL` is
-    read, so the variable alone does not hide them. Python errors raised in the block are
-    printed after stderr is back.
-    """
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-# Hide TensorFlow's C++ start-up lines (oneDNN, CPU features, CUDA probing) unless the user
-# chose a level (or asked for TEXTRNN_DEBUG). This has to happen before Keras loads its
-# backend; console scripts and recipes import textrnn first.
-with _native_stderr_silenced("TF_CPP_MIN_LOG_LEVEL" not in os.environ
-                             and "keras" not in sys.modules
-                             and not os.environ.get("TEXTRNN_DEBUG")):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # noqa: F401
-
-from textrnn import layers, training  # noqa: E402, F401  (registration with Keras serialization)
+from textrnn._startup import quiet_keras_import
 
 __version__ = "0.1.0"
+
+_SUBPACKAGES = ("datasets", "generation", "layers", "models", "preprocessing", "tasks",
+                "training")
+
+quiet_keras_import()
+
+
+def __getattr__(name: str) -> ModuleType:
+    """`textrnn.layers` etc. without importing them up front (PEP 562)."""
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBPACKAGES])

@@ -49,10 +49,10 @@ def test_main_writes_all_outputs(tmp_path, corpus, run_main):
     code, _ = run_main([corpus, "--out", out, "--min-df", "2", "--lowercase"])
     assert code == 0
     assert {p.name for p in out.iterdir()} >= {"vocab.json", "stats.json", "zipf.png",
-                                               "encoded"}
+                                               "coverage.png", "encoded"}
     stats = json.loads((out / "stats.json").read_text())
     for key in ("num_docs", "num_tokens", "num_types", "vocab_size", "coverage",
-                "zipf_exponent", "zipf_r2", "removed_counts"):
+                "zipf_exponent", "zipf_exponent_stderr", "removed_counts"):
         assert key in stats
     # kept: the, cat, ran (DF 2); removed by min_df: sat, dog, a
     assert stats["vocab_size"] == 5 and stats["removed_counts"]["min_df"] == 3

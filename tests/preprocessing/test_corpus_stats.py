@@ -6,7 +6,7 @@ import datasets
 import numpy as np
 import pytest
 
-from textrnn.preprocessing import CorpusStats, ZipfFit, zipf
+from textrnn.preprocessing import CorpusStats, ZipfFit
 from textrnn.preprocessing.counting import gc_paused
 from textrnn.preprocessing.tokenizers import WordTokenizer
 
@@ -86,7 +86,7 @@ TEXTS = [f"The cat {i % 7} sat, the dog {i % 5}; Ｃａｔ! Don't" * (1 + i % 4)
 
 
 @pytest.mark.parametrize("num_proc", [None, 2])
-def test_dataset_map_counts_exactly_as_one_process(num_proc):
+def test_dataset_counts_exactly_as_one_process(num_proc):
     tokenizer = WordTokenizer(lowercase=True)
     expected = counted_one_by_one(map(tokenizer.tokenize, TEXTS))
     dataset = datasets.Dataset.from_dict({"text": TEXTS})
@@ -100,12 +100,12 @@ def test_dataset_map_counts_exactly_as_one_process(num_proc):
     assert characters.term_freq == Counter("".join(TEXTS))
 
 
-def test_num_proc_only_for_a_dataset():
-    streamed = CorpusStats.from_documents(iter(TEXTS), str.split, num_proc=1)
-    assert_same_counts(streamed, counted_one_by_one(map(str.split, TEXTS)))
-    for documents in (TEXTS, iter(TEXTS)):
-        with pytest.raises(ValueError, match="Dataset.from_dict"):
-            CorpusStats.from_documents(documents, str.split, num_proc=2)
+def test_workers_count_any_iterable_exactly():
+    expected = counted_one_by_one(map(str.split, TEXTS))
+    for num_proc in (1, 2):
+        streamed = CorpusStats.from_documents(iter(TEXTS), str.split, num_proc=num_proc,
+                                              batch_size=8)
+        assert_same_counts(streamed, expected)
     for bad in ({"num_proc": 0}, {"batch_size": 0}, {"batch_size": True}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             CorpusStats.from_documents(TEXTS, str.split, **bad)
@@ -151,36 +151,25 @@ def test_coverage_and_size_for_coverage_by_hand():
         stats.coverage(-1)
 
 
-@pytest.mark.parametrize("s", [0.8, 1.0, 1.3])
-def test_zipf_fit_recovers_the_exponent(s):
-    stats = zipf_stats(s)
-    fit = stats.fit_zipf()
-    assert isinstance(fit, ZipfFit)
-    assert abs(fit.exponent - s) < 0.01
-    assert fit.r2 > 0.999
-    assert fit.min_rank == 1 and stats.term_freq[stats.ranked()[fit.max_rank - 1][0]] >= 5
-    assert abs(np.exp(fit.intercept) - 1_000_000) / 1_000_000 < 0.01
-    np.testing.assert_allclose(fit.predict([1, 10]), np.exp(fit.intercept) * np.array(
-        [1, 10.0 ** -fit.exponent]))
-
-
-def test_zipf_fit_on_a_chosen_range_and_bad_ranges():
-    stats = zipf_stats(1.1, num_types=200)
-    fit = stats.fit_zipf(min_rank=10, max_rank=100)
-    assert (fit.min_rank, fit.max_rank) == (10, 100) and abs(fit.exponent - 1.1) < 0.01
-    with pytest.raises(ValueError, match="at least two token types"):
-        stats.fit_zipf(min_rank=5, max_rank=500)
-    with pytest.raises(ValueError, match="at least two"):
-        CorpusStats.from_documents([["a"]]).fit_zipf()
-
-
-def test_zipf_coverage_matches_harmonic_numbers_and_observed():
+def test_zipf_fits_of_the_counts_are_kept_until_the_counts_change():
     stats = zipf_stats(1.0, num_types=1000)
-    expected = np.sum(1.0 / np.arange(1, 11)) / np.sum(1.0 / np.arange(1, 1001))
-    exact = ZipfFit(1.0, 0.0, 1.0, 1, 1000)
-    assert stats.zipf_coverage(10, exact) == pytest.approx(expected)
+    fit = stats.fit_zipf()
+    assert isinstance(fit, ZipfFit) and fit.exponent == pytest.approx(1.0, abs=0.01)
+    assert stats.fit_zipf() is fit and stats.fit_zipf_two_regime() is stats.fit_zipf_two_regime()
     assert stats.zipf_coverage(10) == pytest.approx(stats.coverage(10), abs=0.01)
-    assert stats.zipf_coverage(0, exact) == 0.0 and stats.zipf_coverage(5000, exact) == 1.0
+    assert stats.zipf_size_for_coverage(fit.coverage(10)) == 10
+    assert stats.fit_zipf(min_rank=10, max_rank=100).max_rank == 100
+    stats.update(["w00001"])
+    assert stats.fit_zipf() is not fit
+
+
+def test_zipf_summary_names_every_estimator_and_alpha():
+    summary = zipf_stats(1.1, num_types=300).zipf_summary()
+    assert set(summary) == {"maximum_likelihood", "two_regime", "least_squares_log_spaced",
+                            "note"}
+    assert all("estimator" in fit for name, fit in summary.items() if name != "note")
+    assert "alpha = 1 + 1/s" in summary["note"]
+    assert CorpusStats.from_documents([list("abcdefghi")]).zipf_summary() is None
 
 
 def test_to_dict_is_json_ready_and_holds_no_tokens():
@@ -190,13 +179,3 @@ def test_to_dict_is_json_ready_and_holds_no_tokens():
     assert summary["hapax_legomena"] == 1
     assert summary["size_for_coverage"]["0.5"] == 2
     assert "secret" not in json.dumps(summary)
-
-
-def test_zipf_functions_work_on_a_frequency_array():
-    frequencies = np.round(1000 * np.arange(1, 201, dtype=float) ** -1.2).astype(int)
-    first, last = zipf.default_zipf_range(frequencies)
-    assert first == 1 and frequencies[last - 1] >= zipf.ZIPF_MIN_FREQ > frequencies[last]
-    fit = zipf.fit_zipf(frequencies)
-    assert abs(fit.exponent - 1.2) < 0.02 and fit.max_rank == last
-    assert zipf.zipf_coverage(200, 200, fit) == 1.0
-    assert zipf.harmonic(3, 1.0) == pytest.approx(1 + 1 / 2 + 1 / 3)

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from textrnn.preprocessing.corpus_stats import CorpusStats
@@ -54,7 +55,7 @@ def test_rules_compose_in_documented_order(stats):
     # coverage 0.6 of cat 4 + sat 3 + mat 2 = 5.4 -> cat, sat; top_k 1 -> cat.
     assert selection.tokens == ("cat",)
     assert selection.removed_counts == {"stopwords": 1, "min_df": 2, "max_df": 0,
-                                        "coverage": 1, "top_k": 1}
+                                        "coverage": 1, "zipf_cut": 0, "top_k": 1}
     assert len(selection.tokens) + sum(selection.removed_counts.values()) == stats.num_types
 
 
@@ -88,6 +89,7 @@ def test_no_terms_remain(stats):
         ({"coverage": 0.0}, "coverage"),
         ({"coverage": 1.2}, "coverage"),
         ({"stopwords": "the"}, "stopwords"),
+        ({"zipf_cut": 1.0}, "zipf_cut"),
     ],
 )
 def test_bad_arguments_fail_at_construction(kwargs, match):
@@ -97,7 +99,17 @@ def test_bad_arguments_fail_at_construction(kwargs, match):
 
 def test_config_round_trip():
     selector = FeatureSelector(min_df=2, max_df=0.5, top_k=10, top_k_by="df", coverage=0.9,
-                               stopwords={"b", "a"})
+                               stopwords={"b", "a"}, zipf_cut=0.95)
     config = json.loads(json.dumps(selector.get_config()))
     assert config["stopwords"] == ["a", "b"]
     assert FeatureSelector.from_config(config).get_config() == selector.get_config()
+
+
+def test_zipf_cut_keeps_the_ranks_where_the_fit_predicts_the_coverage():
+    counts = np.round(10_000 * np.arange(1, 501, dtype=float) ** -1.1).astype(int)
+    stats = CorpusStats.from_documents([[f"w{r:03d}"] * int(c) for r, c in enumerate(counts, 1)])
+    size = stats.zipf_size_for_coverage(0.8)
+    assert stats.fit_zipf().coverage(size) >= 0.8 > stats.fit_zipf().coverage(size - 1)
+    selection = FeatureSelector(zipf_cut=0.8, stopwords={"w001"}).select(stats)
+    assert selection.tokens == tuple(f"w{r:03d}" for r in range(2, size + 1))
+    assert selection.removed_counts["zipf_cut"] == 500 - size

@@ -1,14 +1,16 @@
 import json
+import tempfile
 
 import datasets
 import numpy as np
 import pytest
 
+from textrnn.errors import InputError
 from textrnn.preprocessing.corpus_stats import CorpusStats
 from textrnn.preprocessing.pipeline import PreprocessOptions, preprocess
 from textrnn.preprocessing.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
 from textrnn.preprocessing.vocabulary import Vocabulary
-from textrnn.preprocessing.zipf_plot import plot_zipf
+from textrnn.preprocessing.zipf_plot import plot_coverage, plot_zipf
 
 WORDS = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "far", "away", "quick", "fox"]
 
@@ -48,7 +50,10 @@ def test_word_level_outputs_are_consistent(tmp_path, corpus):
     assert on_disk["num_docs"] == 60 and on_disk["num_tokens"] == stats.num_tokens
     assert on_disk["num_types"] == stats.num_types and on_disk["vocab_size"] == len(vocab)
     assert on_disk["removed_counts"]["min_df"] == stats.num_types - len(kept)
-    assert on_disk["zipf_exponent"] > 0 and 0 < on_disk["zipf_r2"] <= 1
+    mle = stats.fit_zipf()
+    assert on_disk["zipf_exponent"] == pytest.approx(mle.exponent)
+    assert on_disk["zipf_exponent_stderr"] == pytest.approx(mle.stderr)
+    assert on_disk["zipf"]["two_regime"]["bend_rank"] == stats.fit_zipf_two_regime().bend
     encoded = datasets.load_from_disk(str(out / "encoded"))
     assert encoded.column_names == ["ids"] and len(encoded) == 60
     unknown = 0
@@ -57,7 +62,19 @@ def test_word_level_outputs_are_consistent(tmp_path, corpus):
         assert vocab.decode(ids) == [t if t in vocab else "<unk>" for t in tokens]
         unknown += ids.count(vocab.unk_id)
     assert on_disk["coverage"] == pytest.approx(1 - unknown / stats.num_tokens)
-    assert (out / "zipf.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for plot in ("zipf.png", "coverage.png"):
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_zipf_cut_reports_predicted_and_actual_coverage(tmp_path, corpus):
+    path, lines = corpus
+    _, summary = run(tmp_path, [path], zipf_cut=0.9)
+    stats = CorpusStats.from_documents(lines, WordTokenizer())
+    size = stats.zipf_size_for_coverage(0.9)
+    assert summary["zipf_cut"] == {"target_coverage": 0.9, "size": size,
+                                   "predicted_coverage": stats.zipf_coverage(size),
+                                   "actual_coverage": stats.coverage(size)}
+    assert summary["vocab_size"] == size + 2 and summary["coverage"] == stats.coverage(size)
 
 
 def test_cuts_stopwords_and_lowercase(tmp_path, corpus):
@@ -116,6 +133,7 @@ def test_subword_level_and_retraining_in_place(tmp_path, corpus):
     [
         ({"level": "byte"}, "level"),
         ({"vocab_size": 100}, "subword"),
+        ({"subword_sample": 100}, "subword_sample"),
         ({"num_proc": 0}, "num_proc"),
         ({"min_df": 2.5}, "min_df"),
     ],
@@ -130,8 +148,53 @@ def test_plot_marks_fit_and_cut_without_pyplot_state(tmp_path):
 
     stats = CorpusStats.from_documents([["a"] * 9 + ["b"] * 5 + ["c"] * 3 + ["d"]])
     before = plt.get_fignums()
-    plot_zipf(stats, tmp_path / "z.png", fit=stats.fit_zipf(), cut_rank=2)
+    plot_zipf(stats, tmp_path / "z.png", fits={"MLE": stats.fit_zipf()}, cut_rank=2)
+    plot_coverage(stats, tmp_path / "c.png", fit=stats.fit_zipf(), cut_rank=2)
     assert plt.get_fignums() == before
-    assert (tmp_path / "z.png").stat().st_size > 1000
-    with pytest.raises(ValueError, match="empty corpus"):
-        plot_zipf(CorpusStats(), tmp_path / "empty.png")
+    assert (tmp_path / "z.png").stat().st_size > 1000 and (tmp_path / "c.png").exists()
+    for plot in (plot_zipf, plot_coverage):
+        with pytest.raises(ValueError, match="empty corpus"):
+            plot(CorpusStats(), tmp_path / "empty.png")
+
+
+def test_subword_sample_is_seeded_and_reported(tmp_path, corpus):
+    path, _ = corpus
+    models = []
+    for name in ("a", "b"):
+        out, summary = run(tmp_path, [path] * 3, name=name, level="subword", vocab_size=30,
+                           subword_sample=101, seed=3)
+        assert summary["subword_sample"] == {"documents_read": 180, "seed": 3,
+                                             "sample_size": 101}
+        models.append((out / "subword.model").read_bytes())
+    assert models[0] == models[1]
+
+
+def test_a_run_leaves_no_cache_or_temporary_files(tmp_path, corpus, monkeypatch):
+    path, lines = corpus
+    table = tmp_path / "table.csv"
+    table.write_text("text\n" + "\n".join(lines[:5]) + "\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    _, summary = run(tmp_path, [path, table], text_column="text", num_proc=2)
+    assert summary["num_docs"] == 65
+    cache = tmp_path / "hf_cache"
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))
+    assert list(scratch.iterdir()) == []
+
+
+def test_replacing_bad_bytes_streams_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"caf\xe9 au lait\n\nfine\n")
+
+    def whole_file(*args, **kwargs):
+        raise AssertionError("read the whole file into memory")
+
+    monkeypatch.setattr("textrnn.text_files.read_text", whole_file)
+    monkeypatch.setattr("textrnn.data.read_text", whole_file)
+    out, summary = run(tmp_path, [path], encoding_errors="replace")
+    tokens = Vocabulary.load(out / "vocab.json").tokens[2:]
+    assert tokens == ["au", "caf", "fine", "lait", "\ufffd"]  # all once: ties by type
+    assert summary["num_docs"] == 2
+    with pytest.raises(InputError, match=r"bad.txt:1 \(byte 3\)"):
+        run(tmp_path, [path], name="strict")

@@ -157,7 +157,8 @@ def test_subword_train_keeps_model_suffix(tmp_path):
     [
         ("one string", {}, "single string"),
         ([], {}, "not empty"),
-        (["ab ab", "ba"], {"vocab_size": 500}, "vocab_size"),
+        (["ab ab", "ba"], {"vocab_size": 500}, r"yields at most \d+ pieces, not 500"),
+        (["hello world"] * 5, {"vocab_size": 6}, r"6 is below the 11 pieces this corpus needs"),
     ],
 )
 def test_subword_train_bad_inputs(tmp_path, texts, kwargs, match):

@@ -4,6 +4,7 @@ Run:
     textrnn-preprocess corpus.txt --out prep/
     textrnn-preprocess reviews.csv --text-column body --out prep/ \
         --lowercase --stopwords en --min-df 2 --max-df 0.5 --top-k 20000 --num-proc 2
+    textrnn-preprocess corpus.txt --out prep/ --zipf-cut 0.95
     textrnn-preprocess corpus.txt --out prep_sp/ --level subword --vocab-size 4000
     textrnn-preprocess valid.txt --out prep_valid/ --vocab prep/vocab.json
 
@@ -12,19 +13,21 @@ Run:
 --min-df / --max-df follow scikit-learn: an integer is a number of documents (2), a decimal a
 share of them (0.5; 1.0 is every document).
 
-Writes OUT/vocab.json, OUT/stats.json, OUT/zipf.png and OUT/encoded/ (`datasets` Arrow with an
-`ids` column; read it with `datasets.load_from_disk`). Bad input gives one line on stderr and
-exit status 2. The work is done by `textrnn.preprocessing.pipeline`.
+Writes OUT/vocab.json, OUT/stats.json, OUT/zipf.png, OUT/coverage.png and OUT/encoded/
+(`datasets` Arrow with an `ids` column; read it with `datasets.load_from_disk`). Bad input
+gives one line on stderr and exit status 2. The work is done by
+`textrnn.preprocessing.pipeline`.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from textrnn.cli.args import document_frequency, make_parser, positive_int
+from textrnn.cli.entry import cli
 from textrnn.preprocessing.pipeline import LEVELS, PreprocessOptions, preprocess
-from textrnn.runs import cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep at most the K most frequent types")
     parser.add_argument("--coverage", type=float, default=None, metavar="P",
                         help="keep the fewest frequent types covering share P of the tokens")
+    parser.add_argument("--zipf-cut", type=float, default=None, metavar="P",
+                        help="cut the vocabulary where the maximum-likelihood Zipf fit "
+                             "predicts coverage P (0 < P < 1); stats.json reports the "
+                             "predicted and the actual coverage there")
     parser.add_argument("--vocab-size", type=positive_int, default=None, metavar="N",
                         help="sentencepiece model size for --level subword (default 8000)")
+    parser.add_argument("--subword-sample", type=positive_int, default=1_000_000, metavar="N",
+                        help="sentencepiece trains on a random sample of at most N documents "
+                             "(above 100; seeded by --seed)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sentencepiece sample")
     parser.add_argument("--vocab", default=None, metavar="FILE",
                         help="encode with this existing vocab.json instead of building one")
     parser.add_argument("--text-column", default=None, metavar="NAME",
@@ -70,8 +81,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = PreprocessOptions(
         level=args.level, lowercase=args.lowercase, stopwords=args.stopwords,
         min_df=args.min_df, max_df=args.max_df, top_k=args.top_k, coverage=args.coverage,
+        zipf_cut=args.zipf_cut,
         vocab_size=args.vocab_size, text_column=args.text_column, num_proc=args.num_proc,
         encoding_errors=args.encoding_errors, vocab=args.vocab,
+        subword_sample=args.subword_sample, seed=args.seed,
     )
     preprocess(args.inputs, args.out, options)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,10 +5,14 @@
 - `Vocabulary`: token <-> id with pad (0) / unk (1) / bos / eos, one-hot, JSON save/load and
   `keras.layers.StringLookup` export.
 - Stopwords: `get_stopwords("en" | "nltk:english" | FILE | "auto" | "none")`.
-- `CorpusStats` (TF, DF, Zipf fit, coverage) and `FeatureSelector` (DF / top-k / coverage cuts).
+- `CorpusStats` (TF, DF, coverage; Zipf fits: `ZipfFit` by maximum likelihood, `TwoRegimeFit`,
+  `LeastSquaresFit`), counted a batch at a time in memory bounded by the number of types, and
+  `FeatureSelector` (DF / top-k / coverage / Zipf cuts).
+- `Corpus`: the documents of files or hub datasets, streamed a batch at a time.
 - `bag_of_words` and `TfidfVectorizer`: sparse document vectors for baselines.
 """
 
+from textrnn.preprocessing.corpus_reader import Corpus
 from textrnn.preprocessing.corpus_stats import CorpusStats
 from textrnn.preprocessing.feature_selection import FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import (
@@ -26,16 +30,20 @@ from textrnn.preprocessing.tokenizers import (
 )
 from textrnn.preprocessing.vectorize import TfidfVectorizer, bag_of_words
 from textrnn.preprocessing.vocabulary import Vocabulary
-from textrnn.preprocessing.zipf import ZipfFit
+from textrnn.preprocessing.zipf import LeastSquaresFit, ZipfFit
+from textrnn.preprocessing.zipf_two_regime import TwoRegimeFit
 
 __all__ = [
     "CharTokenizer",
+    "Corpus",
     "CorpusStats",
     "FeatureSelector",
+    "LeastSquaresFit",
     "Selection",
     "SubwordTokenizer",
     "TfidfVectorizer",
     "Tokenizer",
+    "TwoRegimeFit",
     "Vocabulary",
     "WordTokenizer",
     "ZipfFit",

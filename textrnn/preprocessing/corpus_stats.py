@@ -2,33 +2,35 @@
 
 `CorpusStats` counts, for every token type, its term frequency (TF, occurrences in the whole
 corpus) and document frequency (DF, documents it occurs in at least once), plus the numbers of
-documents, tokens and types. Counts from shards merge exactly, so a `datasets.Dataset` is counted
-in parallel with `Dataset.map(batched=True, num_proc=N)` (see `textrnn.preprocessing.counting`).
+documents, tokens and types, reading the documents a batch at a time: memory is bounded by the
+number of types, not of tokens. Counts from shards or batches merge exactly (`merge`,
+`CountTable`), so batches are counted in worker processes with `num_proc=N` (see
+`textrnn.preprocessing.counting`), and shards counted apart add up to the whole.
 
 `coverage(k)` is the share of running text the k most frequent types cover, which is what a
-vocabulary cut at k keeps; `fit_zipf` and `zipf_coverage` compare it with Zipf's law
-(`textrnn.preprocessing.zipf`).
+vocabulary cut at k keeps; `fit_zipf` (maximum likelihood), `fit_zipf_two_regime` and
+`fit_zipf_least_squares` fit Zipf's law, and `zipf_coverage` / `zipf_size_for_coverage` turn
+the fit into predicted coverage (`textrnn.preprocessing.zipf`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import datasets
 import numpy as np
 
 from textrnn.preprocessing import zipf
+from textrnn.preprocessing.count_table import CountTable
 from textrnn.preprocessing.counting import (
-    Counts,
-    batch_tokenizer,
-    batches,
-    count_dataset,
+    count_stream,
     count_tokens,
-    gc_paused,
 )
-from textrnn.preprocessing.zipf import ZipfFit
+from textrnn.preprocessing.zipf import LeastSquaresFit, ZipfFit
+from textrnn.preprocessing.zipf_two_regime import MIN_REGIME_RANKS, TwoRegimeFit, fit_two_regime
 
 # Coverage targets reported by `to_dict` (how many types keep 50% ... 99% of the tokens).
 REPORTED_COVERAGES = (0.5, 0.9, 0.95, 0.99)
@@ -63,6 +65,7 @@ class CorpusStats:
         self.num_tokens = 0
         self._ranked: list[tuple[str, int]] | None = None
         self._cumulative: np.ndarray | None = None
+        self._fits: dict[str, Any] = {}  # default Zipf fits, kept until the counts change
 
     # === Counting ===
 
@@ -81,41 +84,33 @@ class CorpusStats:
         `Counter.update` over all tokens of the batch), so the loops over tokens run in C.
 
         Args:
-            documents: an iterable of documents, a `datasets.Dataset` (counted with `map`), or
-                a `datasets.IterableDataset` (streamed). Each document is a string (with
-                `tokenizer`) or an already tokenized sequence of strings (without).
+            documents: an iterable of documents (read lazily, once), a `datasets.Dataset` or a
+                `datasets.IterableDataset` (its `text_column`, read a batch at a time). Each
+                document is a string (with `tokenizer`) or an already tokenized sequence of
+                strings (without).
             tokenizer: a textrnn `Tokenizer` (anything with `tokenize(text) -> list[str]`;
                 `tokenize_batch` is used where it exists) or a callable `text -> list[str]`;
                 None when documents are already token lists.
             text_column: the column read from a `datasets.Dataset`.
-            num_proc: worker processes for a `datasets.Dataset`, counted with
-                `Dataset.map(batched=True, num_proc=...)`. Other inputs count in this process
-                and take only None or 1; wrap a list in
-                `datasets.Dataset.from_dict({"text": documents})` to count it in parallel.
-            batch_size: documents tokenized and counted at a time (and per `map` batch: each
-                batch's counts cross the process boundary once, so larger batches cost less
-                merging and more memory).
+            num_proc: worker processes that tokenize and count batches (None or 1: this
+                process). Each batch's counts are added to the totals as they arrive. The
+                tokenizer must pickle (textrnn tokenizers do, as their config).
+            batch_size: documents tokenized and counted at a time (with workers, each batch's
+                counts cross the process boundary once, so larger batches cost less merging
+                and more memory).
 
         Returns:
             The filled `CorpusStats`.
         """
         _check_counting_args(documents, text_column, num_proc, batch_size)
-        if isinstance(documents, datasets.Dataset):
-            return cls._from_counts(
-                count_dataset(documents, tokenizer, text_column, num_proc, batch_size))
-        if isinstance(documents, datasets.IterableDataset):  # streamed: one row at a time
-            documents = (row[text_column] for row in documents)
-        stats = cls()
-        tokenize_batch = batch_tokenizer(tokenizer)
-        for batch in batches(documents, batch_size):
-            with gc_paused():
-                stats.update_batch(tokenize_batch(batch) if tokenize_batch else batch)
-        return stats
-
-    @classmethod
-    def _from_counts(cls, counts: Counts) -> CorpusStats:
-        stats = cls()
-        stats.num_docs, stats.num_tokens, stats.term_freq, stats.doc_freq = counts
+        if isinstance(documents, (datasets.Dataset, datasets.IterableDataset)):
+            documents = _column(documents, text_column, batch_size)
+        stats, totals = cls(), CountTable()
+        for counts in count_stream(documents, tokenizer, batch_size, num_proc or 1):
+            stats.num_docs += counts.num_docs
+            stats.num_tokens += counts.num_tokens
+            totals.add(counts.table)
+        stats.term_freq, stats.doc_freq = totals.to_counters()
         return stats
 
     def update(self, tokens: Sequence[str]) -> None:
@@ -145,6 +140,7 @@ class CorpusStats:
     def _invalidate(self) -> None:
         self._ranked = None
         self._cumulative = None
+        self._fits = {}
 
     @property
     def num_types(self) -> int:
@@ -196,34 +192,48 @@ class CorpusStats:
 
     # === Zipf's law ===
 
-    def default_zipf_range(self) -> tuple[int, int]:
-        """The rank range `fit_zipf` uses by default (see `zipf.default_zipf_range`)."""
-        return zipf.default_zipf_range(self.frequencies())
-
     def fit_zipf(self, min_rank: int = 1, max_rank: int | None = None) -> ZipfFit:
-        """Fit Zipf's law `f(r) = C * r^-s` to this corpus by least squares on log-log axes.
+        """Maximum-likelihood Zipf exponent (see `textrnn.preprocessing.zipf.fit_zipf_mle`).
 
         Args:
             min_rank: first rank to fit (1-based).
-            max_rank: last rank to fit; None uses `default_zipf_range()` (ranks whose TF is at
-                least 5), which keeps the tied low-frequency tail out of the fit.
+            max_rank: last rank to fit; None for every type.
 
         Returns:
-            A `ZipfFit` with the exponent s, intercept log C and r².
+            A `ZipfFit` with the exponent s, its standard error and the KS distance. The
+            default fit (all ranks) is computed once and kept until the counts change.
         """
-        return zipf.fit_zipf(self.frequencies(), min_rank, max_rank)
+        if (min_rank, max_rank) != (1, None):
+            return zipf.fit_zipf_mle(self.frequencies(), min_rank, max_rank)
+        if "mle" not in self._fits:
+            self._fits["mle"] = zipf.fit_zipf_mle(self.frequencies())
+        return self._fits["mle"]
+
+    def fit_zipf_two_regime(self) -> TwoRegimeFit:
+        """Head and tail exponents and the bend rank, by maximum likelihood (computed once)."""
+        if "two_regime" not in self._fits:
+            self._fits["two_regime"] = fit_two_regime(self.frequencies())
+        return self._fits["two_regime"]
+
+    def fit_zipf_least_squares(self) -> LeastSquaresFit:
+        """Least squares on log-log axes over log-spaced ranks with TF >= 5 (second figure)."""
+        return zipf.fit_least_squares(self.frequencies())
 
     def zipf_coverage(self, k: int, fit: ZipfFit | None = None) -> float:
         """Share of tokens the top `k` types cover if frequencies followed the Zipf fit exactly.
 
         Args:
             k: number of most frequent types kept.
-            fit: a `ZipfFit` to use; None fits with the defaults.
+            fit: a `ZipfFit` to use; None uses `fit_zipf()`.
 
         Returns:
             The predicted coverage, to compare with the observed `coverage(k)`.
         """
-        return zipf.zipf_coverage(k, self.num_types, fit or self.fit_zipf())
+        return (fit or self.fit_zipf()).coverage(k)
+
+    def zipf_size_for_coverage(self, p: float) -> int:
+        """Vocabulary size at which `fit_zipf()` predicts coverage `p` (in `(0, 1]`)."""
+        return self.fit_zipf().size_for_coverage(p)
 
     # === Reporting ===
 
@@ -232,19 +242,26 @@ class CorpusStats:
 
         No token appears in it, so it is safe to publish with a model.
         """
-        try:
-            fit = self.fit_zipf().to_dict()
-        except ValueError:
-            fit = None
         return {
             "num_docs": self.num_docs,
             "num_tokens": self.num_tokens,
             "num_types": self.num_types,
             "hapax_legomena": sum(1 for count in self.term_freq.values() if count == 1),
-            "zipf": fit,
+            "zipf": self.zipf_summary(),
             "size_for_coverage": {
                 str(p): self.size_for_coverage(p) for p in REPORTED_COVERAGES if self.num_types
             },
+        }
+
+    def zipf_summary(self) -> dict[str, Any] | None:
+        """Every Zipf estimate, each naming its estimator, JSON-ready; None below 10 types."""
+        if self.num_types < 2 * MIN_REGIME_RANKS:
+            return None
+        return {
+            "maximum_likelihood": self.fit_zipf().to_dict(),
+            "two_regime": self.fit_zipf_two_regime().to_dict(),
+            "least_squares_log_spaced": self.fit_zipf_least_squares().to_dict(),
+            "note": zipf.ALPHA_NOTE,
         }
 
     def __repr__(self) -> str:
@@ -262,14 +279,15 @@ def _check_counting_args(documents: Any, text_column: str, num_proc: int | None,
                                  or num_proc < 1):
         raise ValueError(f"Received an invalid value for argument `num_proc`: {num_proc!r}; "
                          "expected a positive integer or None.")
-    if num_proc and num_proc > 1 and not isinstance(documents, datasets.Dataset):
-        raise ValueError(
-            f"Received `num_proc`={num_proc} with a {type(documents).__name__}; only a "
-            "`datasets.Dataset` is counted in parallel. Pass "
-            "`datasets.Dataset.from_dict({'text': documents})`, or num_proc=None."
-        )
     if isinstance(documents, datasets.Dataset) and text_column not in documents.column_names:
         raise ValueError(
             f"Received a dataset without the column `text_column`={text_column!r}; "
             f"its columns are {documents.column_names}."
         )
+
+
+def _column(dataset: datasets.Dataset | datasets.IterableDataset, text_column: str,
+            batch_size: int) -> Iterator[Any]:
+    """The values of one column, read a batch at a time (memory-mapped rows stay on disk)."""
+    return itertools.chain.from_iterable(
+        batch[text_column] for batch in dataset.iter(batch_size=batch_size))

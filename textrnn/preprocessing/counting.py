@@ -1,16 +1,13 @@
-"""Counting tokens fast: batched tokenizing, C-level counter updates, `Dataset.map` workers.
+"""Counting tokens fast and in bounded memory, a batch at a time.
 
-`CorpusStats.from_documents` counts in this process a batch at a time (`count_tokens` over a
-batch's token lists chained together, so the loops over tokens run in C), or, for a
-`datasets.Dataset`, with `count_dataset`: `Dataset.map(batched=True, num_proc=N)` counts each
-batch in a worker and Arrow's group-by sums the per-batch counts. That is the one parallel path.
-
-textrnn once also forked its own pool for Python lists. It was removed, being a second parallel
-path that measured no faster here: 16 MB of KJV verses (124k documents, word level, 2 cores
-shared with other jobs at load 5-6), best of 5 interleaved runs: one process 2.46 s wall / 2.45
-s CPU, the fork pool at num_proc=2 2.47 s / 2.43 s, `Dataset.map(num_proc=2)` 3.08 s / 3.18 s.
-On an idle multi-core machine a pool does save wall time, and `Dataset.map` does the same with
-~30% more CPU for Arrow and pickling; wrap a list in `datasets.Dataset.from_dict` to use it.
+`count_batch` counts one batch: the ASCII documents through Arrow's C++ kernels where the
+tokenizer allows it exactly (`arrow_counting`), the others by tokenizing the batch and running
+`Counter.update` over its token lists chained together (`count_tokens`, loops in C). Each
+batch's (token, TF, DF) table is added to running totals summed by Arrow's group-by
+(`count_table.CountTable`) as soon as it arrives, in this process or from `num_proc` workers
+(`parallel.map_batches`), so memory is bounded by the number of types (and a few batches in
+flight), never by the number of tokens. Partial counts merge exactly, so shards counted on
+different machines add up to the counts of the whole (`CorpusStats.merge`).
 """
 
 from __future__ import annotations
@@ -20,14 +17,21 @@ import gc
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-import datasets
 import pyarrow as pa
-import pyarrow.compute as pc
 
-# (num_docs, num_tokens, term frequencies, document frequencies)
-Counts = tuple[int, int, Counter, Counter]
+from textrnn.preprocessing.arrow_counting import count_ascii
+from textrnn.preprocessing.count_table import counters_table
+from textrnn.preprocessing.parallel import map_batches
+
+
+class Counts(NamedTuple):
+    """Partial counts of some documents; they add up exactly across batches and shards."""
+
+    num_docs: int
+    num_tokens: int
+    table: pa.Table  # token, tf, df (`count_table.SCHEMA`)
 
 
 @contextlib.contextmanager
@@ -86,55 +90,32 @@ def count_tokens(documents: Sequence[Sequence[str]], term_freq: Counter,
     doc_freq.update(itertools.chain.from_iterable(map(set, documents)))
 
 
-def count_dataset(dataset: datasets.Dataset, tokenizer: Any, text_column: str,
-                  num_proc: int | None, batch_size: int) -> Counts:
-    """Count `dataset[text_column]` with `Dataset.map` (in `num_proc` workers when > 1)."""
-    if len(dataset) == 0:  # `map` over no rows returns no columns at all
-        return 0, 0, Counter(), Counter()
-    counted = dataset.map(
-        _count_batch,
-        batched=True,
-        batch_size=batch_size,
-        num_proc=num_proc if num_proc and num_proc > 1 else None,
-        input_columns=[text_column],
-        remove_columns=dataset.column_names,
-        fn_kwargs={"tokenizer": tokenizer},
-        # The per-batch counts are small: keep them in memory; recount every time.
-        keep_in_memory=True,
-        load_from_cache_file=False,
-        desc="Counting tokens",
-    )
-    return _sum_partial_counts(counted.with_format("arrow")[:])
+def count_batch(tokenizer: Any, texts: list) -> Counts:
+    """The counts of one batch of documents (texts with a tokenizer, or token lists without).
 
-
-def _count_batch(texts: list, tokenizer: Any) -> dict[str, list]:
-    """Count one batch of documents; returns one row holding the batch's partial counts.
-
-    Worker processes receive `tokenizer` through `dill` (a sentencepiece model travels as its
-    serialized contents, so a worker can never read a newer file than the caller used).
+    The Arrow fast path (`arrow_counting.count_ascii`) counts the documents it can reproduce
+    exactly; the rest are tokenized and counted here.
     """
+    tables, num_docs, num_tokens = [], len(texts), 0
+    if tokenizer is not None:
+        with contextlib.suppress(NotImplementedError):  # a tokenizer Arrow cannot reproduce
+            table, num_tokens, texts = count_ascii(tokenizer, texts)
+            tables.append(table)
     tokenize_batch = batch_tokenizer(tokenizer)
     term_freq, doc_freq = Counter(), Counter()
     with gc_paused():
         documents = tokenize_batch(texts) if tokenize_batch else texts
         count_tokens(documents, term_freq, doc_freq)
-    types = list(term_freq)
-    return {
-        "types": [types],
-        "tf": [[term_freq[t] for t in types]],
-        "df": [[doc_freq[t] for t in types]],
-        "num_docs": [len(texts)],
-        "num_tokens": [sum(term_freq.values())],
-    }
+    tables.append(counters_table(term_freq, doc_freq))
+    return Counts(num_docs, num_tokens + sum(map(len, documents)), pa.concat_tables(tables))
 
 
-def _sum_partial_counts(table: pa.Table) -> Counts:
-    """Sum per-batch counts (rows of `_count_batch`) with Arrow's group-by, in C."""
-    num_docs = int(pc.sum(table["num_docs"]).as_py() or 0)
-    num_tokens = int(pc.sum(table["num_tokens"]).as_py() or 0)
-    flat = pa.table({name: pc.list_flatten(table[name]) for name in ("types", "tf", "df")})
-    totals = flat.group_by("types").aggregate([("tf", "sum"), ("df", "sum")])
-    types = totals["types"].to_pylist()
-    term_freq = Counter(dict(zip(types, totals["tf_sum"].to_pylist(), strict=True)))
-    doc_freq = Counter(dict(zip(types, totals["df_sum"].to_pylist(), strict=True)))
-    return num_docs, num_tokens, term_freq, doc_freq
+def count_stream(documents: Iterable, tokenizer: Any, batch_size: int,
+                 num_proc: int) -> Iterator[Counts]:
+    """The partial counts of consecutive batches of `documents`, in `num_proc` processes.
+
+    The tokenizer travels to each worker once (a textrnn `Tokenizer` as its config); it is
+    checked here first, so a bad one fails before any work.
+    """
+    batch_tokenizer(tokenizer)
+    return map_batches(count_batch, batches(documents, batch_size), tokenizer, num_proc)

@@ -8,7 +8,9 @@ kept, and counts how many types each rule removed:
 3. `max_df`: types in more documents than `max_df` (so common they carry little information).
 4. `coverage`: the fewest most frequent (by TF) types whose occurrences make up `coverage` of the
    occurrences of the types still kept; the rest go.
-5. `top_k`: the `top_k` types with the highest TF (or DF, `top_k_by="df"`).
+5. `zipf_cut`: the types ranked beyond the vocabulary size at which the maximum-likelihood
+   Zipf fit of the whole corpus predicts coverage `zipf_cut` (`CorpusStats.zipf_size_for_coverage`).
+6. `top_k`: the `top_k` types with the highest TF (or DF, `top_k_by="df"`).
 
 As in scikit-learn, an `int` for `min_df` / `max_df` is a number of documents and a `float` a
 fraction of documents.
@@ -27,7 +29,7 @@ from typing import Any
 
 from textrnn.preprocessing.corpus_stats import CorpusStats
 
-RULES = ("stopwords", "min_df", "max_df", "coverage", "top_k")
+RULES = ("stopwords", "min_df", "max_df", "coverage", "zipf_cut", "top_k")
 TOP_K_BY = ("tf", "df")
 
 
@@ -62,6 +64,8 @@ class FeatureSelector:
         coverage: keep the fewest most frequent types covering this share (in (0, 1]) of the
             tokens of the types kept so far; None for no cut.
         stopwords: types to drop (e.g. from `textrnn.preprocessing.stopwords.get_stopwords`).
+        zipf_cut: keep the types ranked within the size where the corpus' Zipf fit predicts
+            this coverage (in (0, 1)); None for no cut.
 
     Example:
     >>> stats = CorpusStats.from_documents([["the", "cat"], ["the", "dog"], ["the", "cat"]])
@@ -78,6 +82,7 @@ class FeatureSelector:
         top_k_by: str = "tf",
         coverage: float | None = None,
         stopwords: Iterable[str] = frozenset(),
+        zipf_cut: float | None = None,
     ):
         _check_df("min_df", min_df)
         _check_df("max_df", max_df)
@@ -95,6 +100,9 @@ class FeatureSelector:
         if coverage is not None and not (_is_real(coverage) and 0.0 < coverage <= 1.0):
             raise ValueError(f"Received an invalid value for argument `coverage`: "
                              f"{coverage!r}; expected a share of tokens in (0, 1], e.g. 0.95.")
+        if zipf_cut is not None and not (_is_real(zipf_cut) and 0.0 < zipf_cut < 1.0):
+            raise ValueError(f"Received an invalid value for argument `zipf_cut`: "
+                             f"{zipf_cut!r}; expected a predicted coverage in (0, 1), e.g. 0.95.")
         if isinstance(stopwords, str):
             raise ValueError("Received a string for argument `stopwords`; expected a set of "
                              "words, e.g. get_stopwords('en').")
@@ -104,6 +112,7 @@ class FeatureSelector:
         self.top_k_by = top_k_by
         self.coverage = coverage
         self.stopwords = frozenset(stopwords)
+        self.zipf_cut = zipf_cut
 
     def select(self, stats: CorpusStats) -> Selection:
         """Apply the rules to the types counted in `stats`.
@@ -134,6 +143,7 @@ class FeatureSelector:
             ("min_df", lambda ts: [t for t in ts if df[t] >= min_count]),
             ("max_df", lambda ts: [t for t in ts if df[t] <= max_count]),
             ("coverage", lambda ts: self._cut_coverage(ts, stats)),
+            ("zipf_cut", lambda ts: self._cut_zipf(ts, stats)),
             ("top_k", lambda ts: self._cut_top_k(ts, stats)),
         )
         for rule, apply in steps:
@@ -160,6 +170,13 @@ class FeatureSelector:
                 return tokens[:size]
         return tokens
 
+    def _cut_zipf(self, tokens: list[str], stats: CorpusStats) -> list[str]:
+        if self.zipf_cut is None:
+            return tokens
+        size = stats.zipf_size_for_coverage(self.zipf_cut)
+        within = {token for token, _ in stats.ranked()[:size]}
+        return [t for t in tokens if t in within]
+
     def _cut_top_k(self, tokens: list[str], stats: CorpusStats) -> list[str]:
         if self.top_k is None or self.top_k >= len(tokens):
             return tokens
@@ -178,6 +195,7 @@ class FeatureSelector:
             "top_k_by": self.top_k_by,
             "coverage": self.coverage,
             "stopwords": sorted(self.stopwords),
+            "zipf_cut": self.zipf_cut,
         }
 
     @classmethod

@@ -7,28 +7,35 @@ build a `Vocabulary` -> encode every document to ids -> write the outputs:
 |---|---|
 | `vocab.json` | the `Vocabulary` (JSON, versioned) |
 | `stats.json` | corpus sizes, coverage, Zipf fit, per-rule removal counts, options used |
-| `zipf.png` | rank-frequency plot with the fit and the vocabulary cut |
+| `zipf.png` | rank-frequency plot with the Zipf fits and the vocabulary cut |
+| `coverage.png` | share of tokens covered against vocabulary size, observed and predicted |
 | `encoded/` | `datasets` Arrow folder (`load_from_disk`) with an `ids` column per document |
 | `subword.model` | the sentencepiece model (`level="subword"` only) |
 
-Tokenizing, counting and encoding run in `Dataset.map(batched=True, num_proc=...)`, so they
-use every core asked for, show `datasets` progress bars, and work on memory-mapped Arrow data.
+The inputs are read a batch at a time on each pass (`Corpus`): sentencepiece trains on a seeded
+sample, counting merges each batch's counts into the totals, and encoding appends to an Arrow
+file, so memory is bounded by the number of types, not by the corpus. With `num_proc > 1`,
+batches are tokenized, counted and encoded in worker processes. The Arrow copies of table
+inputs live in a temporary folder removed at the end of the run: a run adds nothing to the
+`datasets` cache.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import datasets
+import sentencepiece as spm
 
-from textrnn.data import load_documents
 from textrnn.io import write_json
+from textrnn.preprocessing.corpus_reader import Corpus
 from textrnn.preprocessing.corpus_stats import CorpusStats
-from textrnn.preprocessing.counting import gc_paused
+from textrnn.preprocessing.encoding import encode_corpus
 from textrnn.preprocessing.feature_selection import RULES, FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import get_stopwords
 from textrnn.preprocessing.tokenizers import (
@@ -38,7 +45,7 @@ from textrnn.preprocessing.tokenizers import (
     WordTokenizer,
 )
 from textrnn.preprocessing.vocabulary import Vocabulary
-from textrnn.preprocessing.zipf_plot import plot_zipf
+from textrnn.preprocessing.zipf_plot import plot_coverage, plot_zipf
 
 LEVELS = ("char", "word", "subword")
 SUBWORD_MODEL = "subword.model"
@@ -55,12 +62,15 @@ class PreprocessOptions:
     max_df: int | float = 1.0  # int: documents, float: fraction of documents
     top_k: int | None = None  # keep at most this many types (by TF)
     coverage: float | None = None  # keep the fewest types covering this share of tokens
+    zipf_cut: float | None = None  # cut where the Zipf fit predicts this coverage
     vocab_size: int | None = None  # sentencepiece pieces (subword level only; default 8000)
     text_column: str | None = None  # column of CSV/TSV/JSONL inputs holding the text
     num_proc: int = 1  # worker processes for tokenizing, counting and encoding
     encoding_errors: str = "strict"  # strict | replace (bad UTF-8 bytes -> U+FFFD)
     vocab: str | None = None  # encode with this existing vocab.json instead of building one
-    batch_size: int = 1000  # documents per map batch
+    batch_size: int = 10_000  # documents tokenized, counted, encoded together (memory)
+    subword_sample: int = 1_000_000  # sentencepiece trains on at most this many documents
+    seed: int = 0  # seeds the sentencepiece sample
 
     def __post_init__(self):
         if self.level not in LEVELS:
@@ -69,6 +79,9 @@ class PreprocessOptions:
         if self.vocab_size is not None and self.level != "subword":
             raise ValueError("`vocab_size` sets the sentencepiece model size and applies only "
                              "to level='subword'; use `top_k` to cap a char or word vocabulary.")
+        if self.subword_sample <= 100:  # sentencepiece refuses smaller samples
+            raise ValueError(f"Received an invalid value for `subword_sample`: "
+                             f"{self.subword_sample}; expected an integer above 100.")
         if self.num_proc < 1:
             raise ValueError(f"Received an invalid value for `num_proc`: {self.num_proc}; "
                              "expected a positive integer.")
@@ -78,7 +91,8 @@ class PreprocessOptions:
     def selector(self, stopwords: frozenset[str]) -> FeatureSelector:
         """The `FeatureSelector` these options describe."""
         return FeatureSelector(min_df=self.min_df, max_df=self.max_df, top_k=self.top_k,
-                               coverage=self.coverage, stopwords=stopwords)
+                               coverage=self.coverage, stopwords=stopwords,
+                               zipf_cut=self.zipf_cut)
 
 
 def preprocess(
@@ -109,57 +123,58 @@ def preprocess(
         raise ValueError("Received no inputs; pass at least one file or dataset name.")
     # A given vocabulary is read first, so that a bad file fails before any long work.
     vocab = Vocabulary.load(options.vocab) if options.vocab is not None else None
-    corpus = load_corpus(inputs, options)
-    log(f"read {len(corpus):,} documents from {len(inputs)} input(s)")
-    tokenizer = build_tokenizer(corpus, out_dir, options)
-    stats = CorpusStats.from_documents(corpus, tokenizer, num_proc=options.num_proc,
-                                       batch_size=options.batch_size)
-    log(f"counted {stats.num_tokens:,} tokens of {stats.num_types:,} types")
-    selection = None
-    if vocab is None:
-        vocab, selection = build_vocabulary(stats, options)
-    encoded = encode_corpus(corpus, tokenizer, vocab, options)
-    encoded.save_to_disk(str(out_dir / "encoded"))
+    with tempfile.TemporaryDirectory(prefix="textrnn-preprocess-") as workdir:
+        corpus = Corpus(inputs, options.text_column, options.encoding_errors, workdir,
+                        lowercase=options.lowercase and options.level == "subword")
+        tokenizer, sample = build_tokenizer(corpus, out_dir, options)
+        stats = CorpusStats.from_documents(corpus.texts(options.batch_size), tokenizer,
+                                           num_proc=options.num_proc,
+                                           batch_size=options.batch_size)
+        log(f"counted {stats.num_docs:,} documents from {len(inputs)} input(s): "
+            f"{stats.num_tokens:,} tokens of {stats.num_types:,} types")
+        selection = None
+        if vocab is None:
+            vocab, selection = build_vocabulary(stats, options)
+        encode_corpus(corpus, tokenizer, vocab, out_dir / "encoded", options.num_proc,
+                      options.batch_size)
     vocab.save(out_dir / "vocab.json")
     summary = summarize(stats, vocab, selection, tokenizer, inputs, options)
+    summary["subword_sample"] = sample
     write_json(out_dir / "stats.json", summary)
-    fit = _fit_or_none(stats)
-    plot_zipf(stats, out_dir / "zipf.png", fit=fit, cut_rank=_cut_rank(stats, vocab))
+    write_plots(stats, out_dir, _cut_rank(stats, vocab))
     log(f"vocabulary of {len(vocab):,} ids covers {summary['coverage']:.2%} of the tokens; "
-        f"wrote {out_dir}/vocab.json, stats.json, zipf.png, encoded/")
+        f"wrote {out_dir}/vocab.json, stats.json, zipf.png, coverage.png, encoded/")
     return summary
 
 
-def load_corpus(inputs: Sequence[str | os.PathLike], options: PreprocessOptions):
-    """Load and concatenate the inputs into one `datasets.Dataset` with a `"text"` column."""
-    parts = [
-        load_documents(source, options.text_column, encoding_errors=options.encoding_errors)
-        for source in inputs
-    ]
-    corpus = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
-    if options.lowercase and options.level == "subword":
-        corpus = corpus.map(_lowercase, batched=True, num_proc=_procs(options),
-                            desc="Lowercasing")
-    return corpus
+def build_tokenizer(corpus: Corpus, out_dir: Path,
+                    options: PreprocessOptions) -> tuple[Tokenizer, dict[str, int] | None]:
+    """The tokenizer for `options.level`, and for a trained subword model its sample.
 
-
-def build_tokenizer(corpus, out_dir: Path, options: PreprocessOptions) -> Tokenizer:
-    """The tokenizer for `options.level`; trains sentencepiece on `corpus` for subwords.
-
-    With `options.vocab`, a subword model is read from `subword.model` beside that file.
+    Sentencepiece trains on a seeded random sample of at most `options.subword_sample`
+    documents (its reservoir sampling, `input_sentence_size`, shuffled), so memory does not
+    grow with the corpus. With `options.vocab`, a subword model is read from `subword.model`
+    beside that file.
     """
     if options.level == "char":
-        return CharTokenizer(lowercase=options.lowercase)
+        return CharTokenizer(lowercase=options.lowercase), None
     if options.level == "word":
-        return WordTokenizer(lowercase=options.lowercase)
+        return WordTokenizer(lowercase=options.lowercase), None
     if options.vocab is not None:
-        return SubwordTokenizer.load(Path(options.vocab).with_name(SUBWORD_MODEL))
+        return SubwordTokenizer.load(Path(options.vocab).with_name(SUBWORD_MODEL)), None
     out_dir.mkdir(parents=True, exist_ok=True)
+    spm.set_random_generator_seed(options.seed)
+    read = itertools.count()  # next(read) is then the number of documents read
+    texts = (text for text, _ in zip(corpus.texts(options.batch_size), read, strict=False))
     # hard_vocab_limit=False: on a small corpus vocab_size is an upper bound, not an error.
-    return SubwordTokenizer.train(
-        corpus["text"], out_dir / SUBWORD_MODEL,
-        vocab_size=options.vocab_size or 8000, hard_vocab_limit=False,
+    tokenizer = SubwordTokenizer.train(
+        texts, out_dir / SUBWORD_MODEL, vocab_size=options.vocab_size or 8000,
+        hard_vocab_limit=False, input_sentence_size=options.subword_sample,
+        shuffle_input_sentence=True,
     )
+    num_docs = next(read)
+    return tokenizer, {"documents_read": num_docs, "seed": options.seed,
+                       "sample_size": min(num_docs, options.subword_sample)}
 
 
 def build_vocabulary(
@@ -172,22 +187,12 @@ def build_vocabulary(
     return Vocabulary([t for t in selection.tokens if t not in specials]), selection
 
 
-def encode_corpus(corpus, tokenizer: Tokenizer, vocab: Vocabulary, options: PreprocessOptions):
-    """Map every document to its ids: a `datasets.Dataset` with one column, `"ids"`."""
-    features = datasets.Features({"ids": datasets.Sequence(datasets.Value("int32"))})
-    return corpus.map(
-        _encode_batch, batched=True, batch_size=options.batch_size, num_proc=_procs(options),
-        input_columns=["text"], remove_columns=corpus.column_names, features=features,
-        fn_kwargs={"tokenizer": tokenizer, "vocab": vocab},
-        load_from_cache_file=False,  # always encode afresh; outputs go to save_to_disk
-        desc="Encoding",
-    )
-
-
 def summarize(stats, vocab, selection, tokenizer, inputs, options) -> dict[str, Any]:
-    """The `stats.json` content: sizes, coverage, Zipf fit, removal counts, options."""
+    """The `stats.json` content: sizes, coverage, Zipf fits, removal counts, options."""
     in_vocab = sum(stats.term_freq.get(token, 0) for token in vocab.tokens[vocab.num_special:])
-    fit = _fit_or_none(stats)
+    corpus = stats.to_dict()
+    zipf_fits = corpus.pop("zipf")
+    mle = zipf_fits["maximum_likelihood"] if zipf_fits else None
     kept = len(vocab) - vocab.num_special
     return {
         "num_docs": stats.num_docs,
@@ -196,12 +201,14 @@ def summarize(stats, vocab, selection, tokenizer, inputs, options) -> dict[str, 
         "vocab_size": len(vocab),
         "num_special_tokens": vocab.num_special,
         "coverage": in_vocab / max(stats.num_tokens, 1),
-        "zipf_exponent": fit.exponent if fit else None,
-        "zipf_r2": fit.r2 if fit else None,
-        "zipf_fit": fit.to_dict() if fit else None,
-        "zipf_predicted_coverage": stats.zipf_coverage(kept, fit) if fit else None,
+        "zipf_exponent": mle["exponent"] if mle else None,
+        "zipf_exponent_stderr": mle["stderr"] if mle else None,
+        "zipf_ks_distance": mle["ks_distance"] if mle else None,
+        "zipf": zipf_fits,
+        "zipf_predicted_coverage": stats.zipf_coverage(kept) if mle else None,
+        "zipf_cut": _zipf_cut_report(stats, options.zipf_cut),
         "removed_counts": selection.removed_counts if selection else dict.fromkeys(RULES, 0),
-        "corpus": stats.to_dict(),
+        "corpus": corpus,
         "level": options.level,
         "tokenizer": {"level": tokenizer.level, "config": tokenizer.get_config()},
         "inputs": [str(source) for source in inputs],
@@ -209,18 +216,35 @@ def summarize(stats, vocab, selection, tokenizer, inputs, options) -> dict[str, 
     }
 
 
-# === Helpers ===
+def write_plots(stats: CorpusStats, out_dir: Path, cut_rank: int | None) -> None:
+    """`zipf.png` (rank-frequency with the three fits) and `coverage.png` (with the cut)."""
+    if stats.zipf_summary() is None:  # too few types to fit: plot the counts alone
+        plot_zipf(stats, out_dir / "zipf.png", cut_rank=cut_rank)
+        plot_coverage(stats, out_dir / "coverage.png", cut_rank=cut_rank)
+        return
+    mle, two, least = (stats.fit_zipf(), stats.fit_zipf_two_regime(),
+                       stats.fit_zipf_least_squares())
+    fits = {
+        f"Zipf MLE s={mle.exponent:.3f}±{mle.stderr:.3f} (KS {mle.ks_distance:.3f})": mle,
+        f"two regimes: s={two.head.exponent:.2f} to rank {two.bend:,}, "
+        f"then {two.tail.exponent:.2f}": two,
+        f"least squares, log-spaced ranks: s={least.exponent:.3f}": least,
+    }
+    plot_zipf(stats, out_dir / "zipf.png", fits=fits, cut_rank=cut_rank)
+    plot_coverage(stats, out_dir / "coverage.png", fit=mle, cut_rank=cut_rank)
 
 
-def _procs(options: PreprocessOptions) -> int | None:
-    return options.num_proc if options.num_proc > 1 else None
-
-
-def _fit_or_none(stats: CorpusStats):
-    try:
-        return stats.fit_zipf()
-    except ValueError:  # fewer than two types: no line to fit
+def _zipf_cut_report(stats: CorpusStats, target: float | None) -> dict[str, Any] | None:
+    """Where `--zipf-cut` cut, and the coverage the fit predicted there against the actual."""
+    if target is None:
         return None
+    size = stats.zipf_size_for_coverage(target)
+    return {"target_coverage": target, "size": size,
+            "predicted_coverage": stats.zipf_coverage(size),
+            "actual_coverage": stats.coverage(size)}
+
+
+# === Helpers ===
 
 
 def _cut_rank(stats: CorpusStats, vocab: Vocabulary) -> int | None:
@@ -233,11 +257,4 @@ def _cut_rank(stats: CorpusStats, vocab: Vocabulary) -> int | None:
     return last
 
 
-def _lowercase(batch: dict) -> dict:
-    return {"text": [text.lower() for text in batch["text"]]}
-
-
-def _encode_batch(texts: list[str], tokenizer: Tokenizer, vocab: Vocabulary) -> dict:
-    with gc_paused():
-        return {"ids": [vocab.encode(tokenizer.tokenize(text)) for text in texts]}
 

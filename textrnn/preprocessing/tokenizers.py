@@ -304,11 +304,7 @@ class SubwordTokenizer(Tokenizer):
                     **kwargs,
                 )
             except RuntimeError as error:
-                raise ValueError(
-                    f"sentencepiece training failed: {str(error).rstrip('.')}. For a small "
-                    "corpus pass a smaller `vocab_size` or `hard_vocab_limit=False`; check that "
-                    "`texts` is not empty."
-                ) from None
+                raise ValueError(_training_failure(str(error), vocab_size)) from None
         return cls(path)
 
     @classmethod
@@ -376,3 +372,18 @@ def get_tokenizer(level: str, **kwargs: Any) -> Tokenizer:
             f"{sorted(_TOKENIZERS)}."
         )
     return _TOKENIZERS[level](**kwargs)
+
+
+def _training_failure(message: str, vocab_size: int) -> str:
+    """sentencepiece's training error as advice about `vocab_size` where that is the cause."""
+    if too_small := re.search(r"smaller than required_chars\. (\d+) vs (\d+)", message):
+        return (f"Received an invalid value for argument `vocab_size`: {vocab_size} is below "
+                f"the {too_small.group(2)} pieces this corpus needs (one per distinct "
+                "character, plus <unk>, <s> and </s>); pass a larger `vocab_size`.")
+    if too_large := re.search(r"too high \((\d+)\)\. Please set it to a value <= (\d+)",
+                              message):
+        return (f"Received an invalid value for argument `vocab_size`: this corpus yields at "
+                f"most {too_large.group(2)} pieces, not {vocab_size}; pass a smaller "
+                "`vocab_size`, or `hard_vocab_limit=False` to treat it as an upper bound.")
+    return (f"sentencepiece training failed: {message.rstrip('.')}. Check that `texts` is not "
+            "empty.")

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 import keras
 
+import textrnn.layers  # noqa: F401  (registers textrnn's layers for load_model)
 from textrnn.errors import InputError
 from textrnn.io import read_json, write_json
 from textrnn.training import save_model_atomic

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+import textrnn.layers  # noqa: F401  (registers textrnn's layers for load_model)
 from textrnn.errors import InputError, TrainingDiverged
 from textrnn.io import atomic_path, read_json, remove_stale_temporaries, write_json
 
