@@ -197,7 +197,8 @@ def test_jsonl_errors_name_the_1_based_line_and_the_reason(tmp_path, content, me
         data.load_documents(write(tmp_path / "c.jsonl", content))
 
 
-def test_loading_local_files_leaves_no_cache_behind(tmp_path, monkeypatch):
+def test_loading_local_files_leaves_no_cache_and_no_progress_bars(tmp_path, monkeypatch,
+                                                                  capfd):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     (tmp_path / "docs.txt").write_text("one\n\ntwo\n", encoding="utf-8")
@@ -205,6 +206,7 @@ def test_loading_local_files_leaves_no_cache_behind(tmp_path, monkeypatch):
     assert data.load_documents(tmp_path / "docs.txt")["text"] == ["one", "two"]
     assert data.load_table(tmp_path / "rows.csv", ["text"])["text"] == ["one", "two"]
     assert not (tmp_path / "hf_cache").exists() and not any((tmp_path / "tmp").iterdir())
+    assert capfd.readouterr().err == "" and datasets.is_progress_bar_enabled()
     kept = tmp_path / "kept"  # a cache the caller asks for is kept
     data.load_documents(tmp_path / "docs.txt", cache_dir=str(kept))
     assert any(path.suffix == ".arrow" for path in kept.rglob("*"))

@@ -153,7 +153,8 @@ def load_documents(
     if not is_hub_id(source) and _format(path) == "text":
         with _utf8_copy(path, encoding_errors) as clean:
             dataset = _load_local("text", clean, cache_dir)
-        dataset = dataset.filter(_non_blank, batched=True)
+        with _progress_bars_hidden():
+            dataset = dataset.filter(_non_blank, batched=True)
         if len(dataset) == 0:
             raise InputError("file is empty (only blank lines); expected UTF-8 text", path)
         return dataset
@@ -232,9 +233,23 @@ def _load_local(builder: str, data_file: Path, cache_dir: str | None,
     if cache_dir is not None:
         return datasets.load_dataset(builder, data_files=str(data_file), split="train",
                                      cache_dir=cache_dir, **options)
-    with tempfile.TemporaryDirectory(prefix="textrnn-datasets-") as folder:
+    with tempfile.TemporaryDirectory(prefix="textrnn-datasets-") as folder, \
+            _progress_bars_hidden():
         return datasets.load_dataset(builder, data_files=str(data_file), split="train",
                                      cache_dir=folder, keep_in_memory=True, **options)
+
+
+@contextlib.contextmanager
+def _progress_bars_hidden() -> Iterator[None]:
+    """No `datasets` progress bars on stderr while a local file is read (the commands promise
+    one line of stderr for an error, and reading a local file takes a moment)."""
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
 
 
 def _load_local_table(
