@@ -15,7 +15,8 @@ TRAIN = textwrap.dedent("""
     import json
     import keras
     import numpy as np
-    from textrnn.training import GlobalNormClipping, GradNormLogger, get_strategy
+    from textrnn.training import (GlobalNormClipping, GradNormLogger, get_strategy,
+                                  replica_count)
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(32, 5, 3)).astype("float32") * 3
@@ -30,11 +31,8 @@ TRAIN = textwrap.dedent("""
             model.compile(GlobalNormClipping(keras.optimizers.SGD(0.05), 0.5), "mse")
         history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0,
                             callbacks=[GradNormLogger()])
-        replicas = getattr(strategy, "num_replicas_in_sync", None)
-        if replicas is None:  # keras.distribution.DataParallel
-            replicas = int(strategy.device_mesh.devices.size)
-        return {"strategy": type(strategy).__name__, "replicas": replicas, **history.history,
-                "model": model}
+        return {"strategy": type(strategy).__name__, "replicas": replica_count(strategy),
+                **history.history, "model": model}
 
     def nan_step_is_skipped(model):
         before = model.get_weights()

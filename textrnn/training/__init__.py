@@ -6,7 +6,7 @@
 - `bptt`: `bptt_batches` for stateful truncated BPTT, `ResetStatesCallback`.
 - `checkpoint`: `RunCheckpoint`, `load_run`, `save_model_atomic`.
 - `budget`: `TimeBudget`.
-- `distribute`: `get_strategy`.
+- `distribute`: `get_strategy`, `replica_count`.
 - `schedules`: `OneCycle`, `SlantedTriangular`, `FitScheduleToBudget`, `constant_or_schedule`.
 - `lr_finder`: `find_learning_rate` (the learning-rate range test), `LRFinderResult`.
 - `gradient_flow`: `hidden_state_gradients`, `gradient_flow`, `recurrent_spectral_norm`,
@@ -24,7 +24,7 @@ from textrnn.training.checkpoint import (
     save_model_atomic,
 )
 from textrnn.training.clipping import GlobalNormClipping, clip_by_global_norm, global_norm
-from textrnn.training.distribute import get_strategy
+from textrnn.training.distribute import get_strategy, replica_count
 from textrnn.training.gradient_flow import (
     gradient_flow,
     hidden_state_gradients,
@@ -63,6 +63,7 @@ __all__ = [
     "bptt_batches",
     "clip_by_global_norm",
     "get_strategy",
+    "replica_count",
     "global_norm",
     "gradient_flow",
     "hidden_state_gradients",

@@ -93,3 +93,11 @@ def _jax_distribution(name: str):
     distribution = keras.distribution.DataParallel(devices=keras.distribution.list_devices())
     keras.distribution.set_distribution(distribution)
     return distribution
+
+
+def replica_count(strategy) -> int:
+    """How many replicas `strategy` (from `get_strategy`) trains on at once."""
+    replicas = getattr(strategy, "num_replicas_in_sync", None)
+    if replicas is None:  # keras.distribution.DataParallel
+        replicas = int(strategy.device_mesh.devices.size)
+    return int(replicas)

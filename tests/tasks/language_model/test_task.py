@@ -11,6 +11,7 @@ from textrnn.models import build_language_model
 from textrnn.preprocessing import Vocabulary
 from textrnn.tasks import LanguageModelTask
 from textrnn.tasks.language_model import LanguageModelPreprocessor, split_text
+from textrnn.tasks.language_model import task as lm_task
 from textrnn.tasks.language_model.callbacks import SAMPLES_FILE, SampleCallback, samples_before
 from textrnn.training import load_run
 
@@ -170,3 +171,16 @@ def test_a_repeated_epoch_replaces_its_sample(trained, tmp_path):
     assert repeated.startswith(samples_before(run_dir / SAMPLES_FILE, 2))
     assert re.findall(r"^=== epoch (\d+) ===$", repeated, re.MULTILINE) == ["1", "2", "3"]
     assert samples_before(tmp_path / "missing.txt", 1) == ""
+
+
+def test_several_replicas_are_refused_before_training(tmp_path, monkeypatch):
+    class TwoReplicas:
+        num_replicas_in_sync = 2
+
+    monkeypatch.setattr(lm_task, "get_strategy", lambda name: TwoReplicas())
+    splits = split_text(TEXT, (0.8, 0.1))
+    task = LanguageModelTask(LanguageModelPreprocessor.build(splits.train, "char", tmp_path))
+    with pytest.raises(InputError, match="--distribute mirrored: .* not train on 2 replicas"):
+        task.fit(splits.train, splits.validation, tmp_path, epochs=1, distribute="mirrored",
+                 **SMALL)
+    assert not (tmp_path / "model.keras").exists()

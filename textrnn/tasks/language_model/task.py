@@ -7,6 +7,7 @@ from typing import Any
 
 import keras
 
+from textrnn.errors import InputError
 from textrnn.generation import RecurrentGenerator
 from textrnn.models import build_language_model
 from textrnn.runs import fit_resumable, run_lock
@@ -26,6 +27,7 @@ from textrnn.training import (
     constant_or_schedule,
     find_learning_rate,
     get_strategy,
+    replica_count,
     reset_states,
 )
 
@@ -228,7 +230,13 @@ class LanguageModelTask(Task):
         total_steps = max(epochs * (len(x) // batch_size), 1)
         if prompt:
             callbacks.append(SampleCallback(self.preprocessor, prompt, sample_length, run_dir))
-        with get_strategy(distribute).scope():
+        strategy = get_strategy(distribute)
+        if replica_count(strategy) > 1:
+            raise InputError(
+                f"--distribute {distribute}: the stateful language model does not train on "
+                f"{replica_count(strategy)} replicas yet (each would need its own share of the "
+                "carried state); use --distribute default")
+        with strategy.scope():
             self.model, history = fit_resumable(
                 lambda: self.build_model(batch_size, lr, clip, schedule, total_steps,
                                          weight_decay, **model_options), run_dir,
