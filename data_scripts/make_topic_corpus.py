@@ -3,6 +3,8 @@
     python data_scripts/make_topic_corpus.py \
         [--source ../shared/data/bible_en_es.tsv] [--out runs/data/bible_topics.tsv]
     textrnn-classify --data runs/data/bible_topics.tsv --split-column split
+    python data_scripts/make_topic_corpus.py --corpus ewt-genres   # runs/data/ewt_genres.tsv
+    textrnn-classify --data runs/data/ewt_genres.tsv --split-column split --label-column genre
 
 Sections: law (the five books of Moses), history (Joshua .. Esther), wisdom (Job .. Song of
 Songs), prophets (Isaiah .. Malachi), gospels (the four gospels and Acts), letters (Romans ..
@@ -12,11 +14,18 @@ verses in training. Every section with at least three books holds out one book f
 one for test; apocalypse has a single book, so its 404 verses are split by chapter (1-16 train,
 17-19 validation, 20-22 test). Writes a TSV with the header `split section book text` and prints
 the verses per split and section.
+
+`--corpus ewt-genres` instead labels the 2,001 sentences of the shipped UD English Web Treebank
+dev part (modern English, CC BY-SA 4.0) with their source genre (answers, email, newsgroup,
+reviews, weblog: the prefix of each `sent_id`), split by document: per genre, whole documents in
+a fixed hashed order fill about 15% test, 12% validation, the rest training.
 """
 
 import argparse
 import csv
-from collections import Counter
+import gzip
+import zlib
+from collections import Counter, defaultdict
 from pathlib import Path
 
 SECTIONS = {
@@ -52,29 +61,69 @@ def split_of(book: str, chapter: int) -> str:
     return next((split for split, books in HELD_OUT.items() if book in books), "train")
 
 
+def bible_rows(source: Path) -> list[list[str]]:
+    """`[split, section, book, text]` of every verse of bible_en_es.tsv."""
+    with open(source, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [[split_of(row["book"], int(row["chapter"])), section_of(row["book"]), row["book"],
+             " ".join(row["en"].split())] for row in rows]
+
+
+GENRE_SPLITS = (("test", 0.15), ("validation", 0.27))  # cumulative shares of each genre
+
+
+def ewt_genre_rows(source: Path) -> list[list[str]]:
+    """`[split, genre, document, text]` of every sentence of a UD EWT CoNLL-U file."""
+    documents: dict[str, list[str]] = defaultdict(list)
+    with gzip.open(source, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("# sent_id = "):
+                document = line.split("= ", 1)[1].strip().rsplit("-", 1)[0]
+            elif line.startswith("# text = "):
+                documents[document].append(" ".join(line.split("= ", 1)[1].split()))
+    rows = []
+    for genre in sorted({name.split("-")[0] for name in documents}):
+        names = sorted((name for name in documents if name.split("-")[0] == genre),
+                       key=lambda name: zlib.crc32(name.encode()))
+        total, seen = sum(len(documents[name]) for name in names), 0
+        for name in names:
+            split = next((split for split, share in GENRE_SPLITS if seen < share * total),
+                         "train")
+            seen += len(documents[name])
+            rows += [[split, genre, name, text] for text in documents[name]]
+    return rows
+
+
+CORPORA = {  # --corpus -> (rows, default source, default out, label column)
+    "bible": (bible_rows, "../shared/data/bible_en_es.tsv", "runs/data/bible_topics.tsv",
+              "section"),
+    "ewt-genres": (ewt_genre_rows, "textrnn/datasets/ud_ewt_dev.conllu.gz",
+                   "runs/data/ewt_genres.tsv", "genre"),
+}
+
+
 def main() -> None:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", default=root.parent / "shared/data/bible_en_es.tsv")
-    parser.add_argument("--out", default=root / "runs/data/bible_topics.tsv")
+    parser.add_argument("--corpus", choices=CORPORA, default="bible")
+    parser.add_argument("--source", help="default: by --corpus")
+    parser.add_argument("--out", help="default: by --corpus")
     args = parser.parse_args()
-    with open(args.source, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    out = Path(args.out)
+    make_rows, source, out, label = CORPORA[args.corpus]
+    source = Path(args.source or root / source)
+    rows, out = make_rows(source), Path(args.out or root / out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    counts = Counter()
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t", quoting=csv.QUOTE_NONE, lineterminator="\n")
-        writer.writerow(["split", "section", "book", "text"])
-        for row in rows:
-            split, section = split_of(row["book"], int(row["chapter"])), section_of(row["book"])
-            writer.writerow([split, section, row["book"], " ".join(row["en"].split())])
-            counts[split, section] += 1
-    print(f"read {len(rows)} verses from {args.source}; wrote {out}")
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")  # quotes a '"' text
+        writer.writerow(["split", label, "book" if args.corpus == "bible" else "document",
+                         "text"])
+        writer.writerows(rows)
+    counts = Counter((row[0], row[1]) for row in rows)
+    print(f"read {len(rows)} documents from {source}; wrote {out}")
     print(f"  {'':<12}" + "".join(f"{split:>12}" for split in ("train", "validation", "test")))
-    for section in SECTIONS:
-        print(f"  {section:<12}" + "".join(f"{counts[split, section]:>12}"
-                                           for split in ("train", "validation", "test")))
+    for name in sorted({row[1] for row in rows}, key=[row[1] for row in rows].index):
+        print(f"  {name:<12}" + "".join(f"{counts[split, name]:>12}"
+                                        for split in ("train", "validation", "test")))
 
 
 if __name__ == "__main__":

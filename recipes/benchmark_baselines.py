@@ -1,8 +1,10 @@
 """Recurrent classifiers against their own TF-IDF baseline, side by side on the same split.
 
     python data_scripts/make_topic_corpus.py            # once: runs/data/bible_topics.tsv
-    python recipes/benchmark_baselines.py [--corpora sms topics] [--variants default transfer]
-        [--out runs/benchmark_baselines] [--topics FILE --label-column section]
+    python data_scripts/make_topic_corpus.py --corpus ewt-genres   # runs/data/ewt_genres.tsv
+    python recipes/benchmark_baselines.py [--corpora sms topics genres]
+        [--variants default previous transfer] [--out runs/benchmark_baselines]
+        [--topics FILE --label-column section]
 
 Each variant is one `textrnn-classify` run (a fresh process, its own run folder) with the flags
 below; every run also fits the TF-IDF logistic regression on the same training split and
@@ -23,11 +25,15 @@ CORPORA = {  # name -> flags naming the data (sms: the shipped default)
     "sms": [],
     "topics": ["--data", "runs/data/bible_topics.tsv", "--split-column", "split",
                "--label-column", "section"],
+    "genres": ["--data", "runs/data/ewt_genres.tsv", "--split-column", "split",
+               "--label-column", "genre"],
 }
 VARIANTS = {  # name -> extra textrnn-classify flags
-    "default": [],  # BiLSTM, last state
-    "concat": ["--pooling", "concat", "--embedding-dropout", "0.1", "--spatial-dropout", "0.1"],
-    "transfer": ["--pretrain-lm", "--model", "rnn", "--units", "128", "--max-minutes", "9"],
+    "default": [],  # BiGRU, concat pooling, dropout 0.3, word/feature dropout 0.2, decay 0.01
+    "previous": ["--cell", "lstm", "--pooling", "last", "--dropout", "0.2",  # the old default
+                 "--embedding-dropout", "0", "--spatial-dropout", "0", "--weight-decay", "0",
+                 "--lr", "3e-3", "--max-length", "100"],
+    "transfer": ["--pretrain-lm", "--model", "rnn", "--max-minutes", "8"],
 }
 
 

@@ -1,6 +1,6 @@
 """Train and evaluate a document classifier: `textrnn-classify` run from a checkout.
 
-    python recipes/classify.py                       # BiLSTM on the shipped SMS spam data
+    python recipes/classify.py                       # BiGRU on the shipped SMS spam data
     python recipes/classify.py --model rnn --cell gru --layers 2
     python recipes/classify.py --predict runs/classify "WIN a FREE prize now!" "see you at 8"
 

@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
     ("recipes/language_model.py", ("--vocab-top-k", "--tensorboard", "--schedule")),
     ("recipes/translate.py", ("--compare-baseline", "--tensorboard")),
     ("recipes/tag.py", ("--crf", "--test-data")),
+    ("recipes/classify.py", ("--vocab-top-k", "--encoder")),
 ])
 def test_recipe_shim_runs_its_command(script, flags, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", [script, "--help"])

@@ -56,3 +56,22 @@ def test_optimizer_saves_and_loads_with_the_model(tmp_path):
 def test_negative_multiplier_is_an_error():
     with pytest.raises(ValueError, match="multipliers"):
         LayerwiseAdamW({"low": -1.0})
+
+
+def test_frozen_layers_neither_step_nor_decay_and_the_config_round_trips():
+    model = toy_model()
+    optimizer = LayerwiseAdamW({"low": 0.5}, decoupled_decay=0.1, learning_rate=0.01)
+    model.compile(optimizer=GlobalNormClipping(optimizer, 1.0), loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    x, y = np.ones((4, 3), "float32"), np.full((4, 1), 5.0, "float32")
+    optimizer.freeze({"low"})
+    model.train_on_batch(x, y)
+    low, head = (np.array(w) for w in model.get_weights())
+    np.testing.assert_array_equal(low, 0.5)
+    np.testing.assert_allclose(head, 0.5 + 0.01 - 0.5 * 0.1 * 0.01, rtol=1e-4)  # step, decay
+    optimizer.freeze(())
+    model.train_on_batch(x, y)
+    assert not np.allclose(model.get_weights()[0], 0.5)
+    config = optimizer.get_config()
+    assert LayerwiseAdamW.from_config(config).get_config() == config
+    assert config["decoupled_decay"] == 0.1

@@ -8,7 +8,8 @@
 - `evaluation`: accuracy, per-class and macro-F1, confusion matrix.
 - `transfer`: ULMFiT — a language model's encoder in a classifier (`load_encoder_run`,
   `pretrain_language_model`, `transfer_encoder`) and `GradualUnfreezing`.
-- `optimizer`: `LayerwiseAdamW` (discriminative learning rates per layer group).
+- `optimizer`: `LayerwiseAdamW` (discriminative learning rates per layer group, decoupled
+  weight decay at the same rates, layers frozen by name on every backend).
 - `task`: `ClassifierTask` (`fit`, `fit_baseline`, `evaluate`, `evaluate_with_baseline`,
   `predict`, `predict_proba`, `from_run`, `from_language_model`, `for_run`).
 

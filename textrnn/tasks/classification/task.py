@@ -42,7 +42,10 @@ from textrnn.tasks.classification.transfer import (
 from textrnn.tasks.language_model import LanguageModelTask
 from textrnn.training import read_train_state
 
-LEARNING_RATE = 3e-3  # recurrent models
+# Recurrent models from scratch: small sets overfit within 2-3 epochs at 3e-3, so early stopping
+# had only coarse choices; 1e-3 measured better or equal on SMS spam and the UD EWT genres
+# (mean of 3 seeds 0.556 vs 0.547 accuracy) and on the Bible topics still beat TF-IDF.
+LEARNING_RATE = 1e-3
 BOW_LEARNING_RATE = 0.05  # logistic regression is convex: a large step converges in a few epochs
 # Fine-tuning a pre-trained encoder (ULMFiT's rate): on the Bible topics it gave test accuracy
 # 0.578 against 0.518 with LEARNING_RATE in the same 9-minute budget.
@@ -184,9 +187,9 @@ class ClassifierTask(Task):
             clip: global gradient-norm threshold.
             class_weight: `"balanced"` (each class adds the same total loss) or `"none"`.
             tensorboard: also write TensorBoard logs to `run_dir/logs`.
-            weight_decay: AdamW's decoupled weight decay (0: plain Adam).
+            weight_decay: decoupled weight decay (AdamW's), scaled like each layer's rate.
             unfreeze: gradual unfreezing (`transfer.GradualUnfreezing`): the head alone in
-                the first epoch, one more layer group in each later one.
+                the first epoch, one more layer group in each later one (on every backend).
             lr_decay: discriminative learning rates: the head learns at `learning_rate`,
                 each layer group below at `1 / lr_decay` of the one above (None: one rate).
 

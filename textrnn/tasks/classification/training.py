@@ -27,22 +27,18 @@ MONITOR = "val_loss"
 def compile_classifier(model: keras.Model, learning_rate: float, clip: float,
                        weight_decay: float = 0.0,
                        multipliers: dict[str, float] | None = None) -> keras.Model:
-    """Compiles with Adam under global-norm clipping, sparse cross-entropy and accuracy.
+    """Compiles with `LayerwiseAdamW` under global-norm clipping, sparse cross-entropy and
+    accuracy.
 
-    With `weight_decay` or per-layer learning-rate `multipliers` (discriminative rates), the
-    optimizer is a `LayerwiseAdamW`, built at once with every variable, so that layers frozen
-    and unfrozen later (`GradualUnfreezing`) all have an optimizer state.
+    The optimizer is built at once with every variable, so that `GradualUnfreezing` can freeze
+    layers; with no `multipliers` (discriminative rates) and no `weight_decay` it steps like
+    plain Adam.
     """
-    if weight_decay or multipliers:
-        inner = LayerwiseAdamW(multipliers, learning_rate=learning_rate,
-                               weight_decay=weight_decay)
-    else:
-        inner = keras.optimizers.Adam(learning_rate)
+    inner = LayerwiseAdamW(multipliers, weight_decay, learning_rate=learning_rate)
     model.compile(optimizer=GlobalNormClipping(inner, clip),
                   loss=keras.losses.SparseCategoricalCrossentropy(),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    if multipliers:
-        model.optimizer.build(model.trainable_variables)
+    model.optimizer.build(model.trainable_variables)
     return model
 
 

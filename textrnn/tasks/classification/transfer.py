@@ -23,6 +23,7 @@ from textrnn.data import load_documents
 from textrnn.errors import InputError
 from textrnn.layers import RNNLayer
 from textrnn.models import RECURRENT_LAYERS, layer_groups
+from textrnn.tasks.classification.optimizer import LayerwiseAdamW
 from textrnn.tasks.language_model import LanguageModelPreprocessor, LanguageModelTask
 
 LM_DIR = "lm"  # the pre-trained language model's run folder inside the classifier's
@@ -174,10 +175,9 @@ class GradualUnfreezing(keras.callbacks.Callback):
     """Trains only the head in the first epoch, then unfreezes one more layer group per epoch.
 
     At the start of epoch `e` the top `e + 1` layer groups (`textrnn.models.layer_groups`)
-    are trainable and the train function is rebuilt (Keras reads `trainable` only when it
-    builds it). At the end of each epoch every layer is trainable again, so the checkpoint
-    saved then holds the whole model with an optimizer state for every variable; the
-    optimizer must therefore be built with all variables before the first epoch.
+    train and the others are frozen by the optimizer (`LayerwiseAdamW.freeze`, which works
+    inside the compiled step on every backend). At the end of each epoch nothing is frozen, so
+    the checkpoint saved then holds the whole model.
 
     Args:
         groups: layer names in groups from the input up (`layer_groups(model)`); None:
@@ -194,24 +194,23 @@ class GradualUnfreezing(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         groups = self._groups()
-        frozen = {name for group in groups[:len(groups) - self.trainable_groups(epoch)]
-                  for name in group}
-        self._set(frozen)
+        self._optimizer().freeze({name for group in groups[:len(groups) -
+                                                           self.trainable_groups(epoch)]
+                                  for name in group})
 
     def on_epoch_end(self, epoch, logs=None):
-        self._set(set())
+        self._optimizer().freeze(())
 
     def on_train_end(self, logs=None):
-        self._set(set())
+        self._optimizer().freeze(())
 
     def _groups(self) -> list[list[str]]:
         return self.groups if self.groups is not None else layer_groups(self.model)
 
-    def _set(self, frozen: set[str]) -> None:
-        changed = False
-        for layer in self.model.layers:
-            trainable = layer.name not in frozen
-            if layer.trainable != trainable:
-                layer.trainable, changed = trainable, True
-        if changed:
-            self.model.make_train_function(force=True)
+    def _optimizer(self) -> LayerwiseAdamW:
+        optimizer = getattr(self.model.optimizer, "inner_optimizer", self.model.optimizer)
+        if not isinstance(optimizer, LayerwiseAdamW) or not optimizer.built:
+            raise ValueError(f"GradualUnfreezing needs the model compiled with a built "
+                             f"LayerwiseAdamW (`compile_classifier`), got "
+                             f"{type(optimizer).__name__}.")
+        return optimizer
