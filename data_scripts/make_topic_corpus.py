@@ -24,9 +24,12 @@ a fixed hashed order fill about 15% test, 12% validation, the rest training.
 import argparse
 import csv
 import gzip
+import sys
 import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from textrnn.cli.entry import cli
 
 SECTIONS = {
     "law": "Gen Exod Lev Num Deut",
@@ -102,13 +105,14 @@ CORPORA = {  # --corpus -> (rows, default source, default out, label column)
 }
 
 
-def main() -> None:
+@cli
+def main(argv: list[str] | None = None) -> None:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=CORPORA, default="bible")
     parser.add_argument("--source", help="default: by --corpus")
     parser.add_argument("--out", help="default: by --corpus")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     make_rows, source, out, label = CORPORA[args.corpus]
     source = Path(args.source or root / source)
     rows, out = make_rows(source), Path(args.out or root / out)
@@ -127,4 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

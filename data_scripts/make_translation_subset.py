@@ -15,19 +15,23 @@ import argparse
 import csv
 import gzip
 import io
+import sys
 from collections import Counter
 from pathlib import Path
+
+from textrnn.cli.entry import cli
 
 MAX_WORDS = 20
 HELD_OUT = {"validation": ("Ruth", "Heb"), "test": ("John",)}
 
 
-def main() -> None:
+@cli
+def main(argv: list[str] | None = None) -> None:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", default=root.parent / "shared/data/bible_en_es.tsv")
     parser.add_argument("--out", default=root / "textrnn/datasets/bible_en_es_short.tsv.gz")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with open(args.source, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     split_of = {row["book"]: "train" for row in rows}
@@ -57,4 +61,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

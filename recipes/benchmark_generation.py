@@ -21,11 +21,13 @@ to `--max-length` and each run does the same work. Prints sentences per second.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import keras
 import numpy as np
 
+from textrnn.cli.entry import cli
 from textrnn.generation import RecurrentGenerator, compile_function
 from textrnn.models import Seq2SeqDecoder, build_language_model, build_seq2seq
 
@@ -39,7 +41,7 @@ SEQ2SEQ_UNITS = 128
 SOURCE_LENGTH = 20
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--length", type=int, default=2048, help="characters per stateful run")
     parser.add_argument("--rerun-length", type=int, default=100,
@@ -47,7 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--beam-width", type=int, default=4, help="beam width for seq2seq")
     parser.add_argument("--batch", type=int, default=16, help="sentences per translate call")
     parser.add_argument("--max-length", type=int, default=30, help="target tokens per sentence")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def best_time(run, repeats: int = REPEATS) -> float:
@@ -94,8 +96,9 @@ def translate_sentences_per_second(beam_width: int, batch: int, max_length: int)
     return batch / best_time(run)
 
 
-def main() -> None:
-    args = parse_args()
+@cli
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     keras.utils.set_random_seed(0)
     model = build_language_model(VOCAB, cell="lstm", units=UNITS)
     prompt = np.random.default_rng(1).integers(2, VOCAB, PROMPT_LENGTH).tolist()
@@ -114,4 +117,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 import datasets
@@ -42,6 +43,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from textrnn import data
 from textrnn import datasets as shipped
+from textrnn.cli.entry import cli
 from textrnn.preprocessing.corpus_stats import CorpusStats
 from textrnn.preprocessing.counting import gc_paused
 from textrnn.preprocessing.feature_selection import FeatureSelector
@@ -109,6 +111,7 @@ def check_identical(stats: CorpusStats, vectorizer, matrix) -> None:
         raise SystemExit("MISMATCH: textrnn and scikit-learn counts differ")
 
 
+@cli
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=24.0, help="corpus size in megabytes")
@@ -153,4 +156,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
