@@ -53,6 +53,7 @@ class RecurrentGenerator:
                 raise ValueError(f"Layer `{layer.name}` runs backwards; a generator can only "
                                  "step forward in time.")
         self._samplers: dict = {}
+        self._banning_steps: dict = {}
 
     def initial_states(self, batch_size: int) -> list:
         """Zero states: a flat list of `[batch, units]` tensors, layer by layer."""
@@ -83,6 +84,24 @@ class RecurrentGenerator:
             else:
                 x = layer(x, training=False)
         return x, new_states
+
+    def _step_without(self, banned_ids: Sequence[int]):
+        """`step` whose logits of `banned_ids` are pushed to -1e9 (never sampled); one function
+        per set of ids, so the sampler's compiled loop is reused."""
+        key = tuple(sorted({int(i) for i in banned_ids}))
+        if not key:
+            return self.step
+        if key not in self._banning_steps:
+            penalty = np.zeros(self.model.output_shape[-1], "float32")
+            penalty[list(key)] = -1e9
+            penalty = ops.convert_to_tensor(penalty)
+
+            def step(token_ids, states):
+                logits, new_states = self.step(token_ids, states)
+                return logits + ops.cast(penalty, logits.dtype), new_states
+
+            self._banning_steps[key] = step
+        return self._banning_steps[key]
 
     def _consume(self, prompt_ids, states):
         """Feeds `[batch, prompt_len]` ids; returns the states after the last one."""
@@ -117,6 +136,7 @@ class RecurrentGenerator:
         seed: int | None = None,
         num_samples: int = 1,
         sampler: str | samplers.Sampler | None = None,
+        banned_ids: Sequence[int] = (),
     ) -> np.ndarray:
         """Continues a prompt.
 
@@ -130,6 +150,7 @@ class RecurrentGenerator:
             num_samples: independent continuations generated side by side.
             sampler: instead of `temperature` / `top_k` / `top_p`, a `Sampler` or a sampler
                 name (`"greedy"`, `"top_k"`, ... with their defaults).
+            banned_ids: token ids never generated (e.g. padding and `<unk>`).
 
         Returns:
             `[num_samples, length]` int32 array of new token ids.
@@ -147,4 +168,4 @@ class RecurrentGenerator:
         if prompt.shape[1] > 1:
             states = self._consume(ops.convert_to_tensor(prompt[:, :-1]), states)
         # The last prompt token is the sampling loop's first input.
-        return sampler(self.step, states, prompt[:, -1], length, seed=seed)
+        return sampler(self._step_without(banned_ids), states, prompt[:, -1], length, seed=seed)

@@ -127,6 +127,17 @@ def test_generate_needs_a_model_and_a_prompt():
         LanguageModelTask(preprocessor, model).generate("")
 
 
+def test_generation_never_emits_padding_or_unknown():
+    preprocessor = LanguageModelPreprocessor.build(TEXT, "char", run_dir=None)
+    vocabulary = preprocessor.vocabulary
+    model = build_language_model(len(vocabulary), units=4)
+    logits = model.get_layer("logits")
+    kernel, bias = logits.get_weights()
+    bias[[vocabulary.pad_id, vocabulary.unk_id]] = 50.0  # they would win every step
+    logits.set_weights([kernel, bias])
+    text = LanguageModelTask(preprocessor, model).generate("the ", length=40, seed=0)
+    assert len(text) == 40 and set(text) <= set(TEXT)
+
 
 def test_fit_follows_a_schedule_with_weight_decay_and_awd_options(tmp_path):
     keras.utils.set_random_seed(0)
