@@ -1,6 +1,6 @@
 """Speed of textrnn's SimpleRNN / LSTM / GRU next to the Keras built-ins, in one run.
 
-    python recipes/benchmark_layers.py            # TF, TF + jit_compile, JAX (a few minutes)
+    python recipes/benchmark_layers.py            # TF, TF + jit_compile, JAX, torch if installed
     python recipes/benchmark_layers.py --quick    # fewer repeats
     python recipes/benchmark_layers.py --setting jax --cells LSTM
 
@@ -9,10 +9,13 @@ and textrnn models get the same weights and the same batches, and are timed in a
 (repeats interleaved, medians reported) so that load from other processes hits both alike.
 Reported: tokens/s (batch * timesteps per second) for a training step (forward, backward,
 Adam update) and for inference, at a language-model and a classifier shape, and the latency
-of one compiled cell step at batch 1 (what generation pays per token).
+of one compiled cell step at batch 1 (what generation pays per token). The torch setting
+(run when PyTorch is installed) adds a row comparing textrnn's LSTM with `torch.nn.LSTM`
+(PyTorch's own oneDNN kernel, what a torch user would pick instead) at the LM shape.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -29,6 +32,7 @@ SETTINGS = {  # name: (KERAS_BACKEND, jit_compile)
     "tf": ("tensorflow", False),
     "tf-jit": ("tensorflow", True),
     "jax": ("jax", True),
+    "torch": ("torch", False),  # eager, as Keras' torch backend trains by default
 }
 CELLS = ("LSTM", "GRU", "SimpleRNN")
 STEP_UNITS, STEP_FEATURES = 512, 128  # single-token step latency shape
@@ -74,22 +78,52 @@ def model_pair(keras, cell, shape, jit_compile):
     return models
 
 
-def time_layers(keras, cell, shape_name, jit_compile, repeats):
+def batch_for(shape):
+    """Random `(x, y)` for a shape: inputs and regression targets."""
     import numpy as np
 
-    shape = SHAPES[shape_name]
     batch, steps, features, units, return_sequences = shape
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, steps, features)).astype("float32")
     y_shape = (batch, steps, units) if return_sequences else (batch, units)
-    y = rng.normal(size=y_shape).astype("float32")
-    builtin, ours = model_pair(keras, cell, shape, jit_compile)
+    return x, rng.normal(size=y_shape).astype("float32")
+
+
+def model_modes(model, x, y):
+    """`{"train": one training step, "infer": one forward pass}` of a compiled Keras model."""
+    return {
+        "train": lambda: model.train_on_batch(x, y),
+        "infer": lambda: model.predict_on_batch(x),
+    }
+
+
+def torch_lstm_modes(shape, x, y):
+    """The same two modes for `torch.nn.LSTM` (MSE, Adam), PyTorch's own kernel."""
+    import torch
+
+    _, _, features, units, _ = shape
+    lstm = torch.nn.LSTM(features, units, batch_first=True)
+    optimizer = torch.optim.Adam(lstm.parameters(), 1e-3)
+    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+
+    def train():
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(lstm(inputs)[0], targets).backward()
+        optimizer.step()
+
+    def infer():
+        with torch.no_grad():
+            return lstm(inputs)[0].numpy()
+
+    return {"train": train, "infer": infer}
+
+
+def time_modes(cell, shape_name, reference, ours, repeats):
+    """Rows timing `reference` (first) against `ours`, both `model_modes`-like dicts."""
+    batch, steps = SHAPES[shape_name][:2]
     rows = []
-    for mode, make in (
-        ("train", lambda m: lambda: m.train_on_batch(x, y)),
-        ("infer", lambda m: lambda: np.asarray(m.predict_on_batch(x))),
-    ):
-        seconds = interleaved_medians([make(builtin), make(ours)], repeats, calls=2)
+    for mode in ("train", "infer"):
+        seconds = interleaved_medians([reference[mode], ours[mode]], repeats, calls=2)
         rows.append(
             {
                 "cell": cell,
@@ -103,8 +137,23 @@ def time_layers(keras, cell, shape_name, jit_compile, repeats):
     return rows
 
 
+def time_layers(keras, cell, shape_name, jit_compile, repeats):
+    shape = SHAPES[shape_name]
+    x, y = batch_for(shape)
+    builtin, ours = model_pair(keras, cell, shape, jit_compile)
+    rows = time_modes(
+        cell, shape_name, model_modes(builtin, x, y), model_modes(ours, x, y), repeats
+    )
+    if keras.backend.backend() == "torch" and cell == "LSTM" and shape_name == "LM":
+        reference = torch_lstm_modes(shape, x, y)
+        rows += time_modes(
+            "LSTM vs torch.nn.LSTM", shape_name, reference, model_modes(ours, x, y), repeats
+        )
+    return rows
+
+
 def step_function(keras, cell_layer, jit_compile):
-    """One compiled cell step at batch 1: `(inputs, states) -> new states`."""
+    """One compiled cell step at batch 1 (eager on torch): `(inputs, states) -> new states`."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
@@ -118,6 +167,14 @@ def step_function(keras, cell_layer, jit_compile):
             return new_states
 
         return lambda x, states: step(weights, x, states)
+    if backend == "torch":
+        import torch
+
+        def step(x, states):
+            with torch.no_grad():
+                return cell_layer(x, states)[1]
+
+        return step
     import tensorflow as tf
 
     return tf.function(lambda x, states: cell_layer(x, states)[1], jit_compile=jit_compile)
@@ -136,7 +193,9 @@ def time_steps(keras, cell, jit_compile, repeats):
         states = layer.get_initial_state(1)
         step = step_function(keras, layer, jit_compile)
         functions.append(
-            lambda step=step, states=states: keras.tree.map_structure(np.asarray, step(x, states))
+            lambda step=step, states=states: keras.tree.map_structure(
+                keras.ops.convert_to_numpy, step(x, states)
+            )
         )
     seconds = interleaved_medians(functions, repeats, calls=200)
     return {
@@ -211,6 +270,9 @@ def main():
         run_setting(child, args)
         return
     settings = list(SETTINGS) if args.setting == "all" else [args.setting]
+    if args.setting == "all" and importlib.util.find_spec("torch") is None:
+        settings.remove("torch")
+        print("# torch: not installed, skipped (pip install -e '.[torch]')", file=sys.stderr)
     rows = [row for setting in settings for row in launch(setting, args)]
     print(markdown(rows))
     print("\nratio > 1: textrnn faster (for `step`: built-in latency / textrnn latency).")

@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+from keras import ops
 
 import textrnn.layers as textrnn_layers
 
@@ -11,6 +12,7 @@ INPUTS = RNG.normal(size=(BATCH, STEPS, FEATURES)).astype("float32")
 TARGETS = RNG.normal(size=(BATCH, STEPS, UNITS)).astype("float32")
 # Row 0 is pre-padded, row 1 post-padded, row 2 complete.
 MASK = np.array([[0, 0, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+IDS = np.array([[1, 2, 3, 4], [4, 3, 2, 1]], "int32")  # token ids for the tied models
 
 # (layer name, extra arguments): every variant compared with Keras.
 VARIANTS = [
@@ -39,7 +41,10 @@ def pair(name, extra=None, **kwargs):
 
 
 def as_list(outputs):
-    return [np.asarray(o) for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])]
+    return [
+        ops.convert_to_numpy(o)
+        for o in (outputs if isinstance(outputs, (list, tuple)) else [outputs])
+    ]
 
 
 def assert_close(expected, actual, atol=1e-5):
@@ -64,3 +69,16 @@ def one_sgd_step(layer, masked=False, jit_compile=False):
     targets = TARGETS if len(output.shape) == 3 else TARGETS[:, -1]
     model.train_on_batch(inputs, targets)
     return layer.get_weights()
+
+
+def tied_model(units=6, width=6):
+    """Embedding -> LSTM -> `TiedOutput` reading the embedding matrix (10 tokens)."""
+    embedding = textrnn_layers.EmbeddingDropout(10, width, rate=0.1, name="embedding")
+    return textrnn_layers.TiedSequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            embedding,
+            textrnn_layers.LSTM(units, return_sequences=True),
+            textrnn_layers.TiedOutput(embedding),
+        ]
+    )

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+from keras import ops
 
 from textrnn.layers.attention import BahdanauAttention, LuongAttention
 
@@ -51,10 +52,10 @@ def test_matches_numpy_with_mask(make, reference, query):
     _randomise(layer)
     context, weights = layer(query, VALUES, values_mask=MASK)
     expected_context, expected_weights = reference(layer, query, VALUES, MASK)
-    np.testing.assert_allclose(weights, expected_weights, atol=1e-5)
-    np.testing.assert_allclose(context, expected_context, atol=1e-5)
-    assert np.all(np.asarray(weights)[0, :, 3:] == 0)
-    np.testing.assert_allclose(np.asarray(weights).sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(weights), expected_weights, atol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(context), expected_context, atol=1e-5)
+    assert np.all(ops.convert_to_numpy(weights)[0, :, 3:] == 0)
+    np.testing.assert_allclose(ops.convert_to_numpy(weights).sum(-1), 1.0, atol=1e-5)
 
 
 @pytest.mark.parametrize(("make", "reference", "query"), CASES, ids=CASE_IDS)
@@ -63,14 +64,15 @@ def test_single_step_query_equals_sequence_row(make, reference, query):
     full_context, full_weights = layer(query, VALUES, values_mask=MASK)
     context, weights = layer(query[:, 1], VALUES, values_mask=MASK)
     assert tuple(context.shape) == (2, VALUES.shape[-1]) and tuple(weights.shape) == (2, 5)
-    np.testing.assert_allclose(context, np.asarray(full_context)[:, 1], atol=1e-6)
-    np.testing.assert_allclose(weights, np.asarray(full_weights)[:, 1], atol=1e-6)
+    for single, full in ((context, full_context), (weights, full_weights)):
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(single), ops.convert_to_numpy(full)[:, 1], atol=1e-6
+        )
 
 
 def test_uniform_weights_for_constant_scores():
     # dot scores of a zero query are all 0: the weights are uniform over unmasked values.
-    context, weights = LuongAttention("dot")(np.zeros((2, 6), "float32"), VALUES,
-                                             values_mask=MASK)
+    context, weights = LuongAttention("dot")(np.zeros((2, 6), "float32"), VALUES, values_mask=MASK)
     np.testing.assert_allclose(weights[0], [1 / 3] * 3 + [0, 0], atol=1e-6)
     np.testing.assert_allclose(context[1], VALUES[1].mean(0), atol=1e-6)
 
@@ -97,8 +99,9 @@ def test_config_round_trip_and_saved_model(make, tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     q = QUERY[..., :1].repeat(6, -1)
-    for a, b in zip(model.predict([q, VALUES], verbose=0),
-                    loaded.predict([q, VALUES], verbose=0), strict=True):
+    for a, b in zip(
+        model.predict([q, VALUES], verbose=0), loaded.predict([q, VALUES], verbose=0), strict=True
+    ):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 

@@ -52,8 +52,9 @@ def test_log_partition_matches_brute_force():
 def test_sequence_score_matches_brute_force_and_ignores_padding():
     emissions, mask, transitions, start, end = random_problem(1)
     tags = np.array([[0, 2, 1, 1], [2, 0, -1, -1], [1, -1, -1, -1]])
-    scores = ops.convert_to_numpy(crf_sequence_score(emissions, tags, mask, transitions,
-                                                     start, end))
+    scores = ops.convert_to_numpy(
+        crf_sequence_score(emissions, tags, mask, transitions, start, end)
+    )
     for row, length in enumerate(LENGTHS):
         expected = path_score(emissions[row], tags[row, :length], transitions, start, end)
         np.testing.assert_allclose(scores[row], expected, rtol=1e-5)
@@ -66,8 +67,9 @@ def test_probabilities_of_all_paths_sum_to_one():
     padded = np.full((len(paths), TIME), -1)
     padded[:, :length] = paths
     repeat = np.repeat(emissions[1:2], len(paths), axis=0)
-    log_p = crf_log_likelihood(repeat, padded, np.repeat(mask[1:2], len(paths), axis=0),
-                               transitions, start, end)
+    log_p = crf_log_likelihood(
+        repeat, padded, np.repeat(mask[1:2], len(paths), axis=0), transitions, start, end
+    )
     np.testing.assert_allclose(np.exp(ops.convert_to_numpy(log_p)).sum(), 1.0, rtol=1e-5)
 
 
@@ -89,8 +91,11 @@ def test_single_step_sentences():
     expected = np.argmax(emissions[:, 0] + start + end, axis=-1)
     np.testing.assert_array_equal(ops.convert_to_numpy(tags)[:, 0], expected)
     log_z = crf_log_partition(emissions, None, transitions, start, end)
-    np.testing.assert_allclose(ops.convert_to_numpy(log_z),
-                               np.log(np.exp(emissions[:, 0] + start + end).sum(-1)), rtol=1e-5)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(log_z),
+        np.log(np.exp(emissions[:, 0] + start + end).sum(-1)),
+        rtol=1e-5,
+    )
 
 
 def test_layer_packs_its_parameters_and_loss_equals_negative_log_likelihood():
@@ -99,11 +104,13 @@ def test_layer_packs_its_parameters_and_loss_equals_negative_log_likelihood():
     packed = crf(emissions)
     assert tuple(packed.shape) == (len(LENGTHS), TIME, NUM_TAGS + 3, NUM_TAGS)
     _, transitions, start, end = unpack(packed)
-    np.testing.assert_allclose(ops.convert_to_numpy(transitions),
-                               ops.convert_to_numpy(crf.transitions))
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(transitions), ops.convert_to_numpy(crf.transitions)
+    )
     tags = np.where(mask > 0, 1, -1)
-    expected = -ops.convert_to_numpy(crf_log_likelihood(
-        emissions, tags, mask, crf.transitions, crf.start, crf.end))
+    expected = -ops.convert_to_numpy(
+        crf_log_likelihood(emissions, tags, mask, crf.transitions, crf.start, crf.end)
+    )
     loss = CRFLoss(reduction=None)(tags, packed)
     np.testing.assert_allclose(ops.convert_to_numpy(loss), expected, rtol=1e-5)
 
@@ -129,8 +136,7 @@ def test_crf_model_learns_a_transition_rule_and_round_trips(tmp_path):
     assert (ops.convert_to_numpy(tags) == y).mean() > 0.95  # emissions alone: ~0.83
     model.save(tmp_path / "crf.keras")
     loaded = keras.saving.load_model(tmp_path / "crf.keras")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_config_round_trip_and_bad_arguments():

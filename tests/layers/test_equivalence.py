@@ -8,6 +8,7 @@ from _helpers import (
     INPUTS,
     MASK,
     STEPS,
+    TARGETS,
     UNITS,
     VARIANT_IDS,
     VARIANTS,
@@ -15,6 +16,7 @@ from _helpers import (
     one_sgd_step,
     pair,
 )
+from keras import ops
 
 import textrnn.layers as textrnn_layers
 
@@ -30,10 +32,10 @@ core_variants = pytest.mark.parametrize(
     ("options", "masked"),
     [
         ({}, True),
-        ({"return_sequences": True}, False),
+        ({"return_sequences": True, "unroll": True}, False),
         ({"go_backwards": True, "return_sequences": True}, True),
     ],
-    ids=["last-mask", "sequences", "backwards-mask"],
+    ids=["last-mask", "sequences-unroll", "backwards-mask"],
 )
 def test_outputs_and_states_match_builtin(name, extra, options, masked):
     builtin, ours = pair(name, extra, return_state=True, **options)
@@ -112,7 +114,9 @@ def test_stateful_two_calls_equal_one_call_on_concatenation(name, extra):
     ours.build((INPUTS.shape[0], STEPS, FEATURES))
     ours.set_weights(builtin.get_weights())
     second = INPUTS[:, ::-1]
-    halves = np.concatenate([np.asarray(ours(INPUTS)), np.asarray(ours(second))], axis=1)
+    halves = np.concatenate(
+        [ops.convert_to_numpy(ours(INPUTS)), ops.convert_to_numpy(ours(second))], axis=1
+    )
     assert_close(builtin(np.concatenate([INPUTS, second], axis=1)), halves)
     ours.reset_state()
     assert_close(builtin(INPUTS), ours(INPUTS))
@@ -157,3 +161,23 @@ def test_fit_on_batches_of_unknown_length_with_mask_matches_builtin(name, extra)
     assert_close(
         builtin.predict(_VaryingLengths(), verbose=0), ours.predict(_VaryingLengths(), verbose=0)
     )
+
+
+def test_stacked_lstms_of_different_widths_train_like_builtin():
+    # Each layer's backward pass must use its own shapes (torch's custom-gradient bridge
+    # carries the LSTM's outputs flattened and splits them again).
+    def model(module):
+        return keras.Sequential(
+            [
+                keras.Input((STEPS, FEATURES)),
+                module.LSTM(UNITS, return_sequences=True),
+                module.LSTM(3, return_sequences=True),
+            ]
+        )
+
+    builtin, ours = model(keras.layers), model(textrnn_layers)
+    ours.set_weights(builtin.get_weights())
+    for trained in (builtin, ours):
+        trained.compile(keras.optimizers.SGD(0.5), "mse")
+        trained.train_on_batch(INPUTS, TARGETS[..., :3])
+    assert_close(builtin.get_weights(), ours.get_weights(), atol=2e-5)

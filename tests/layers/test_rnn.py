@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 from _helpers import FEATURES, INPUTS, STEPS, TARGETS, UNITS, assert_close
+from keras import ops
 
 import textrnn.layers as textrnn_layers
 from textrnn.layers import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
@@ -30,7 +31,7 @@ def test_config_round_trips_every_argument(layer_class):
     if layer_class in LAYERS:
         assert clone.units == 3 and clone.recurrent_dropout == 0.5
         builtin_keys = set(getattr(keras.layers, layer_class.__name__)(3).get_config())
-        assert builtin_keys - set(config) <= {"unroll", "use_cudnn", "implementation"}
+        assert builtin_keys <= set(config)
 
 
 def test_weight_names_and_shapes_match_builtin():
@@ -47,10 +48,10 @@ def test_weight_names_and_shapes_match_builtin():
 def test_defaults_orthogonal_recurrent_kernel_and_forget_bias():
     layer = LSTM(UNITS)
     layer.build((None, STEPS, FEATURES))
-    kernel = np.asarray(layer.cell.recurrent_kernel)  # [units, 4 units]: orthonormal rows
+    kernel = ops.convert_to_numpy(layer.cell.recurrent_kernel)  # [units, 4 units]: orthonormal rows
     np.testing.assert_allclose(kernel @ kernel.T, np.eye(UNITS), atol=1e-5)
     expected_bias = np.r_[np.zeros(UNITS), np.ones(UNITS), np.zeros(2 * UNITS)]
-    np.testing.assert_array_equal(np.asarray(layer.cell.bias), expected_bias)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.cell.bias), expected_bias)
 
 
 def test_regularizers_add_losses_and_constraints_apply():
@@ -61,7 +62,7 @@ def test_regularizers_add_losses_and_constraints_apply():
     model = keras.Sequential([keras.Input((STEPS, FEATURES)), constrained])
     model.compile("sgd", "mse")
     model.train_on_batch(INPUTS, TARGETS[:, -1])
-    assert np.asarray(constrained.cell.kernel).min() >= 0
+    assert ops.convert_to_numpy(constrained.cell.kernel).min() >= 0
 
 
 @pytest.mark.parametrize("layer_class", LAYERS)
@@ -75,10 +76,12 @@ def test_dropout_one_mask_per_sequence_and_paths_agree(layer_class):
     # Same seed, same mask: the fast path (mask applied before the big matmul) and the cell
     # loop give the same numbers; inference ignores dropout.
     assert_close(fast(ones, training=True), generic(ones, training=True))
-    assert not np.allclose(np.asarray(fast(ones, training=True)), np.asarray(fast(ones)))
+    assert not np.allclose(
+        ops.convert_to_numpy(fast(ones, training=True)), ops.convert_to_numpy(fast(ones))
+    )
     # Variational: with zero recurrent weights each step sees the same dropped inputs.
     still = layer_class(UNITS, dropout=0.5, recurrent_initializer="zeros", return_sequences=True)
-    outputs = np.asarray(still(ones, training=True))
+    outputs = ops.convert_to_numpy(still(ones, training=True))
     if layer_class is SimpleRNN:
         np.testing.assert_allclose(outputs[:, 0], outputs[:, -1], atol=1e-6)
 
@@ -106,7 +109,10 @@ def test_training_reduces_loss_jit_compiled(layer_class):
             keras.layers.Dense(UNITS),
         ]
     )
-    model.compile(keras.optimizers.Adam(0.02), "mse", jit_compile=True)
+    # XLA on TensorFlow, jax.jit on JAX; torch.compile takes minutes to trace the step loop,
+    # so torch trains eagerly (its default).
+    jit_compile = keras.backend.backend() != "torch"
+    model.compile(keras.optimizers.Adam(0.02), "mse", jit_compile=jit_compile)
     before = model.evaluate(INPUTS, TARGETS, verbose=0)
     model.fit(INPUTS, TARGETS, epochs=15, batch_size=3, verbose=0)
     assert model.evaluate(INPUTS, TARGETS, verbose=0) < 0.8 * before
@@ -125,6 +131,8 @@ def test_training_reduces_loss_jit_compiled(layer_class):
         (lambda: GRU(4, recurrent_activation="nope"), "recurrent_activation"),
         (lambda: SimpleRNN(4, dropout=1.5), "dropout"),
         (lambda: LSTMCell(4, recurrent_dropout=-0.1), "recurrent_dropout"),
+        (lambda: LSTM(4, use_cudnn="yes"), "use_cudnn"),
+        (lambda: GRU(4, implementation=3), "implementation"),
     ],
 )
 def test_bad_constructor_arguments_name_the_argument(make, argument):
@@ -139,6 +147,11 @@ def test_wrong_input_rank_names_argument_and_shape():
     layer(INPUTS)
     with pytest.raises(ValueError, match=r"4 input features.*\(3, 5, 7\)"):
         layer(np.zeros((3, 5, 7), "float32"))
+
+
+def test_unroll_needs_known_timesteps():
+    with pytest.raises(ValueError, match=r"`unroll=True`.*\(None, None, 4\)"):
+        keras.Sequential([keras.Input((None, FEATURES)), SimpleRNN(4, unroll=True)])
 
 
 def test_mismatched_initial_state_names_argument_and_shapes():
@@ -178,7 +191,7 @@ def test_compiled_steps_carry_state_across_windows(tmp_path):
     whole = _stacked_model(False, 2 * STEPS)
     assert len(stateful.get_weights()) == len(whole.get_weights())
     whole.set_weights(stateful.get_weights())
-    expected = np.asarray(whole(np.concatenate(windows, axis=1)))
+    expected = ops.convert_to_numpy(whole(np.concatenate(windows, axis=1)))
     halves = np.split(expected, 2, axis=1)
     expected_losses = [
         np.mean((half - target) ** 2) for half, target in zip(halves, targets, strict=True)

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 from _helpers import FEATURES, INPUTS, STEPS, UNITS, assert_close, one_sgd_step
+from keras import ops
 
 import textrnn.layers as textrnn_layers
 
@@ -17,7 +18,7 @@ def spy_masks(layer):
 
     def recording():
         mask = original()
-        masks.append(None if mask is None else np.asarray(mask))
+        masks.append(None if mask is None else ops.convert_to_numpy(mask))
         return mask
 
     layer.cell.get_recurrent_kernel_mask = recording
@@ -90,7 +91,7 @@ def test_keras_rnn_layer_renews_the_mask_of_a_cell():
     # keras.layers.RNN resets the recurrent masks after every call, the weight mask included.
     cell = textrnn_layers.SimpleRNNCell(UNITS, recurrent_weight_dropout=0.5, seed=1)
     rnn = keras.layers.RNN(cell, return_sequences=True)
-    first = np.asarray(rnn(INPUTS, training=True))
-    second = np.asarray(rnn(INPUTS, training=True))
+    first = ops.convert_to_numpy(rnn(INPUTS, training=True))
+    second = ops.convert_to_numpy(rnn(INPUTS, training=True))
     assert not np.allclose(first, second)
-    assert np.allclose(np.asarray(rnn(INPUTS)), np.asarray(rnn(INPUTS)))
+    assert np.allclose(ops.convert_to_numpy(rnn(INPUTS)), ops.convert_to_numpy(rnn(INPUTS)))

@@ -12,7 +12,7 @@ from textrnn.layers.gru import GRU, GRUCell
 from textrnn.layers.lstm import LSTM, LSTMCell
 from textrnn.layers.one_hot import OneHot
 from textrnn.layers.regularization import ActivationRegularization, EmbeddingDropout, LockedDropout
-from textrnn.layers.rnn import RNNLayer
+from textrnn.layers.rnn import GatedRNNLayer, RNNLayer
 from textrnn.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 from textrnn.layers.tied import TiedOutput, TiedSequential
 
@@ -26,6 +26,7 @@ __all__ = [
     "CRF",
     "CRFLoss",
     "GRU",
+    "GatedRNNLayer",
     "LSTM",
     "GRUCell",
     "LSTMCell",

@@ -18,6 +18,16 @@ def get_activation(identifier, argument):
         ) from error
 
 
+def check_implementation(implementation):
+    """Returns Keras' legacy `implementation` argument after checking it is 0, 1 or 2."""
+    if implementation not in (0, 1, 2) or isinstance(implementation, bool):
+        raise ValueError(
+            "Received an invalid value for argument `implementation`, expected 1 or 2 (0, a "
+            f"legacy value, is read as 2), got {implementation!r}."
+        )
+    return implementation
+
+
 def check_rate(rate, argument):
     """Returns `rate` as a float after checking it lies in `[0, 1)`."""
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
@@ -97,7 +107,8 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         self.dropout = check_rate(dropout, "dropout")
         self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
         self.recurrent_weight_dropout = check_rate(
-            recurrent_weight_dropout, "recurrent_weight_dropout")
+            recurrent_weight_dropout, "recurrent_weight_dropout"
+        )
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.state_size = units

@@ -37,10 +37,14 @@ def unpack(packed):
     return packed[:, :, 0, :], params[1 + _PARAM_ROWS:], params[1], params[2]
 
 
-def _check_mask(emissions, mask):
-    if mask is None:
-        return ops.ones(ops.shape(emissions)[:2], emissions.dtype)
-    return ops.cast(mask, emissions.dtype)
+def _as_tensors(emissions, mask, transitions, start, end):
+    """The arguments as tensors (torch cannot add its tensors to NumPy arrays), the mask as
+    floats (all ones when `None`)."""
+    emissions, transitions, start, end = (
+        ops.convert_to_tensor(x) for x in (emissions, transitions, start, end)
+    )
+    mask = ops.ones(ops.shape(emissions)[:2]) if mask is None else mask
+    return emissions, ops.cast(mask, emissions.dtype), transitions, start, end
 
 
 def crf_sequence_score(emissions, tags, mask, transitions, start, end):
@@ -56,7 +60,9 @@ def crf_sequence_score(emissions, tags, mask, transitions, start, end):
     Returns:
         `[batch]` scores.
     """
-    mask = _check_mask(emissions, mask)
+    emissions, mask, transitions, start, end = _as_tensors(
+        emissions, mask, transitions, start, end
+    )
     num_tags = emissions.shape[-1]
     tags = ops.where(mask > 0, ops.cast(tags, "int32"), 0)
     one_hot = ops.one_hot(tags, num_tags, dtype=emissions.dtype)  # [b, t, n]
@@ -87,7 +93,9 @@ def crf_log_partition(emissions, mask, transitions, start, end):
     Returns:
         `[batch]` log partition values.
     """
-    mask = _check_mask(emissions, mask)
+    emissions, mask, transitions, start, end = _as_tensors(
+        emissions, mask, transitions, start, end
+    )
 
     def step(alpha, inputs):
         emission, step_mask = inputs[:, :-1], inputs[:, -1:]
@@ -116,7 +124,9 @@ def viterbi_decode(emissions, mask, transitions, start, end):
         `(tags [batch, time] int32, scores [batch])`; tags at padded steps repeat the last
         real tag, so read only the real steps.
     """
-    mask = _check_mask(emissions, mask)
+    emissions, mask, transitions, start, end = _as_tensors(
+        emissions, mask, transitions, start, end
+    )
     num_tags = emissions.shape[-1]
     identity = ops.arange(num_tags, dtype="int32")[None]
 

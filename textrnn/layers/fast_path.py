@@ -8,15 +8,67 @@ of one small accumulation per step. Masked steps (mask 0) keep the previous stat
 gradient passes straight through to the previous step.
 """
 
+import functools
+import itertools
+import math
 from itertools import pairwise
 
 import keras
 from keras import ops
 
 
-def upstream_gradients(upstream):
-    """TensorFlow passes one gradient per output, JAX one structure: flatten both."""
-    return keras.tree.flatten(upstream)
+def custom_gradient(forward):
+    """`keras.ops.custom_gradient` for `forward(*inputs) -> (outputs, grad)` on every backend.
+
+    `outputs` is a tensor or a tuple of tensors; `grad(*upstream)` receives one gradient per
+    output and returns one per input. Keras' backends call the gradient function differently:
+    TensorFlow with one gradient per output, JAX with one structure, torch as
+    `grad(*inputs, upstream=...)` with a single gradient, as its bridge takes one output only.
+    """
+    if keras.backend.backend() == "torch":
+        return _single_output_custom_gradient(forward)
+
+    @functools.wraps(forward)
+    def adapted(*inputs):
+        outputs, grad = forward(*inputs)
+        return outputs, lambda *upstream: grad(*keras.tree.flatten(upstream))
+
+    return ops.custom_gradient(adapted)
+
+
+def _single_output_custom_gradient(forward):
+    """Several outputs cross Keras' torch bridge as one flat tensor, split again on both sides.
+
+    (Elsewhere they stay separate: the flattening would cost TensorFlow a copy of the outputs
+    and of their gradients.)
+    """
+    last_shapes = []  # of the call in progress: read right after it, to split its output
+
+    @ops.custom_gradient
+    def flat(*inputs):
+        outputs, grad = forward(*inputs)
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        shapes = [tuple(output.shape) for output in outputs]
+        last_shapes[:] = shapes
+
+        def flat_grad(*_inputs, upstream):
+            return grad(*_split_flat(upstream, shapes))
+
+        return ops.concatenate([ops.reshape(output, (-1,)) for output in outputs]), flat_grad
+
+    @functools.wraps(forward)
+    def unflattened(*inputs):
+        outputs = _split_flat(flat(*inputs), last_shapes)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    return unflattened
+
+
+def _split_flat(flat, shapes):
+    sizes = [math.prod(shape) for shape in shapes]
+    edges = list(itertools.accumulate(sizes))[:-1]
+    parts = ops.split(flat, edges) if edges else [flat]
+    return [ops.reshape(part, shape) for part, shape in zip(parts, shapes, strict=True)]
 
 
 def previous_steps(first, sequence):
@@ -70,8 +122,11 @@ def scan(step, init, xs, reverse=False, unroll=None):
 
     On TensorFlow `unroll` defaults to the while loop's `parallel_iterations` (32, as Keras'
     own RNN loop uses), letting it overlap independent work of nearby steps; on JAX it would
-    copy the step body, which measured no faster, so it defaults to 1 there.
+    copy the step body, which measured no faster, so it defaults to 1 there. `unroll=True`
+    runs a Python loop instead (`unrolled_scan`), as Keras' `unroll=True` layers do.
     """
+    if unroll is True:
+        return unrolled_scan(step, init, xs, reverse)
     if unroll is None:
         unroll = 32 if keras.backend.backend() == "tensorflow" else 1
     flat = keras.tree.flatten(xs)
@@ -91,3 +146,16 @@ def scan(step, init, xs, reverse=False, unroll=None):
         return step(carry, keras.tree.pack_sequence_as(xs, parts))
 
     return ops.scan(packed_step, init, packed, reverse=reverse, unroll=unroll)
+
+
+def unrolled_scan(step, init, xs, reverse=False):
+    """`scan` as a Python loop over the steps of `xs`, whose number must be known.
+
+    Every backend then sees straight-line code (no loop op): one copy of `step` per timestep.
+    """
+    steps = keras.tree.flatten(xs)[0].shape[0]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    carry, ys = init, [None] * steps
+    for t in order:
+        carry, ys[t] = step(carry, keras.tree.map_structure(lambda x, t=t: x[t], xs))
+    return carry, ops.stack(ys)

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from textrnn.layers import fast_path as fp
-from textrnn.layers.cell import RecurrentCell, get_activation
-from textrnn.layers.rnn import RNNLayer
+from textrnn.layers.cell import RecurrentCell, check_implementation, get_activation
+from textrnn.layers.rnn import GatedRNNLayer
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
@@ -17,6 +17,9 @@ class GRUCell(RecurrentCell):
         reset_after: Apply the reset gate after the recurrent matmul (Keras' default, and
             cuDNN's; the bias is then `[2, 3 * units]`: input and recurrent) or before it
             (`False`, the original paper; bias `[3 * units]`). Default `True`.
+        implementation: Keras' legacy choice between per-gate matmuls (1) and one fused
+            matmul (2), accepted and serialised so Keras code and configs run unchanged;
+            textrnn always fuses (the numbers are the same). Default 2.
 
     Call arguments:
         inputs: `[batch, features]`.
@@ -35,9 +38,17 @@ class GRUCell(RecurrentCell):
 
     gates = 3
 
-    def __init__(self, units, recurrent_activation="sigmoid", reset_after=True, **kwargs):
+    def __init__(
+        self,
+        units,
+        recurrent_activation="sigmoid",
+        reset_after=True,
+        implementation=2,
+        **kwargs,
+    ):
         super().__init__(units, **kwargs)
         self.recurrent_activation = get_activation(recurrent_activation, "recurrent_activation")
+        self.implementation = check_implementation(implementation)
         self.reset_after = reset_after
         # As in Keras: with recurrent dropout each gate gets its own input and state mask.
         if self.recurrent_dropout:
@@ -102,13 +113,15 @@ class GRUCell(RecurrentCell):
         recurrent_bias = self.recurrent_bias()
         if recurrent_bias is None:
             recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        outputs = _gru_recurrence(projected, kernel, ops.copy(recurrent_bias), states[0],
-                                  *mask_arguments)
+        outputs = _gru_recurrence(
+            projected, kernel, ops.copy(recurrent_bias), states[0], *mask_arguments
+        )
         return outputs, [outputs[-1]]
 
     def get_config(self):
         config = {
             "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "implementation": self.implementation,
             "reset_after": self.reset_after,
         }
         return {**super().get_config(), **config}
@@ -140,7 +153,7 @@ def _gru_forward(projected, kernel, recurrent_bias, h0, mask=None):
     return carries
 
 
-@ops.custom_gradient
+@fp.custom_gradient
 def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
     """Runs the `reset_after` GRU over `projected [T, B, 3U]`; returns h for all steps."""
     mask = mask[0] if mask else None
@@ -148,8 +161,7 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
     carries = _gru_forward(projected, kernel, recurrent_bias, h0, mask)
     hs = carries[..., :units]
 
-    def grad(*upstream):
-        d_hs = fp.upstream_gradients(upstream)[0]
+    def grad(d_hs):
         z, r, candidate, recurrent_h = (
             carries[..., k * units : (k + 1) * units] for k in range(1, 5)
         )
@@ -190,11 +202,12 @@ def _gru_recurrence(projected, kernel, recurrent_bias, h0, *mask):
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
-class GRU(RNNLayer):
+class GRU(GatedRNNLayer):
     """GRU over a sequence, weight-compatible with `keras.layers.GRU`.
 
     Takes the arguments of `GRUCell` and of `RNNLayer` (`return_sequences`,
-    `return_state`, `go_backwards`, `stateful`, ...).
+    `return_state`, `go_backwards`, `stateful`, `unroll`, ...) and Keras' `use_cudnn`
+    (accepted for compatibility, no effect: see `GatedRNNLayer`).
 
     Call arguments: `sequences [batch, timesteps, features]`, `initial_state`, `mask`,
     `training` (see `RNNLayer`).

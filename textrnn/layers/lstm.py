@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from textrnn.layers import fast_path as fp
-from textrnn.layers.cell import RecurrentCell, get_activation
-from textrnn.layers.rnn import RNNLayer
+from textrnn.layers.cell import RecurrentCell, check_implementation, get_activation
+from textrnn.layers.rnn import GatedRNNLayer
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
@@ -16,6 +16,9 @@ class LSTMCell(RecurrentCell):
         recurrent_activation: Activation of the gates. Default `"sigmoid"`.
         unit_forget_bias: Start the forget gate's bias at 1 (with `bias_initializer` for the
             rest). Default `True`.
+        implementation: Keras' legacy choice between per-gate matmuls (1) and one fused
+            matmul (2), accepted and serialised so Keras code and configs run unchanged;
+            textrnn always fuses (the numbers are the same). Default 2.
 
     Call arguments:
         inputs: `[batch, features]`.
@@ -34,9 +37,17 @@ class LSTMCell(RecurrentCell):
 
     gates = 4
 
-    def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+    def __init__(
+        self,
+        units,
+        recurrent_activation="sigmoid",
+        unit_forget_bias=True,
+        implementation=2,
+        **kwargs,
+    ):
         super().__init__(units, **kwargs)
         self.recurrent_activation = get_activation(recurrent_activation, "recurrent_activation")
+        self.implementation = check_implementation(implementation)
         self.unit_forget_bias = unit_forget_bias
         # As in Keras: with recurrent dropout each gate gets its own input and state mask.
         if self.recurrent_dropout:
@@ -101,6 +112,7 @@ class LSTMCell(RecurrentCell):
     def get_config(self):
         config = {
             "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "implementation": self.implementation,
             "unit_forget_bias": self.unit_forget_bias,
         }
         return {**super().get_config(), **config}
@@ -131,7 +143,7 @@ def _lstm_forward(projected, kernel, h0, c0, mask=None):
     return carries
 
 
-@ops.custom_gradient
+@fp.custom_gradient
 def _lstm_recurrence(projected, kernel, h0, c0, *mask):
     """Runs the LSTM over `projected [T, B, 4U]`; returns `(h for all steps, last c)`."""
     mask = mask[0] if mask else None
@@ -139,8 +151,7 @@ def _lstm_recurrence(projected, kernel, h0, c0, *mask):
     carries = _lstm_forward(projected, kernel, h0, c0, mask)
     hs, cs = carries[..., :units], carries[..., units : 2 * units]
 
-    def grad(*upstream):
-        d_hs, d_c_last = fp.upstream_gradients(upstream)
+    def grad(d_hs, d_c_last):
         i, f, g, o = (carries[..., k * units : (k + 1) * units] for k in range(2, 6))
         tanh_c = ops.tanh(cs)
         # d loss / d z = dc * c_coefficients (for i, f, g) and dh * o_coefficient (for o).
@@ -182,11 +193,12 @@ def _lstm_recurrence(projected, kernel, h0, c0, *mask):
 
 
 @keras.saving.register_keras_serializable(package="textrnn")
-class LSTM(RNNLayer):
+class LSTM(GatedRNNLayer):
     """LSTM over a sequence, weight-compatible with `keras.layers.LSTM`.
 
     Takes the arguments of `LSTMCell` and of `RNNLayer` (`return_sequences`,
-    `return_state`, `go_backwards`, `stateful`, ...).
+    `return_state`, `go_backwards`, `stateful`, `unroll`, ...) and Keras' `use_cudnn`
+    (accepted for compatibility, no effect: see `GatedRNNLayer`).
 
     Call arguments: `sequences [batch, timesteps, features]`, `initial_state` (`[h, c]`),
     `mask`, `training` (see `RNNLayer`).

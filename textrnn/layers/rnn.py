@@ -3,8 +3,9 @@
 The cell computes one step; this layer owns the loop over time, masking, initial and stateful
 states and `go_backwards`. In training it first asks the cell for its fast path (input
 projection for all steps as one matmul, then only the recurrent part stepped, with a
-hand-written backward pass); for inference, or when the cell raises `NotImplementedError`, it
-runs the generic loop that calls the cell once per step. Both loops scan with
+hand-written backward pass); for inference (except on eager torch), with `unroll=True`, or
+when the cell raises `NotImplementedError`, it runs the generic loop that calls the cell once
+per step. Both loops scan with
 `fast_path.scan`, which packs several scanned tensors (inputs and mask) into one, as the
 TensorFlow backend's scan fails on several of unknown length.
 """
@@ -18,7 +19,7 @@ from keras import ops
 from textrnn.layers.cell import RecurrentCell
 from textrnn.layers.fast_path import scan
 
-LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful")
+LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
 
 
 class RNNLayer(keras.layers.Layer):
@@ -34,9 +35,14 @@ class RNNLayer(keras.layers.Layer):
             processing order (reversed), as in Keras. Default `False`.
         stateful: Start each batch from the final states of the previous one (sample `i`
             continues sample `i`); needs a fixed batch size. `reset_state()` zeroes them.
+        unroll: Run the per-step cell loop as a Python loop over the timesteps instead of a
+            symbolic loop (as in Keras: can be faster for short sequences, costs memory and
+            compile time, needs a known number of timesteps). The training fast path is not
+            used then. Default `False`.
         zero_output_for_mask: Output zeros at masked steps instead of carrying the previous
             output (`keras.layers.Bidirectional` turns it on when returning sequences).
-        use_fast_path: In training, try the projected-input fast path first. Default `True`;
+        use_fast_path: In training (on torch, which runs eagerly, also in inference), try the
+            projected-input fast path first. Default `True`;
             `False` forces the generic per-step loop (same numbers, slower to train).
         activity_regularizer: Optional regularizer applied to the output.
 
@@ -76,6 +82,7 @@ class RNNLayer(keras.layers.Layer):
         return_state=False,
         go_backwards=False,
         stateful=False,
+        unroll=False,
         zero_output_for_mask=False,
         use_fast_path=True,
         **kwargs,
@@ -93,6 +100,7 @@ class RNNLayer(keras.layers.Layer):
         self.return_state = return_state
         self.go_backwards = go_backwards
         self.stateful = stateful
+        self.unroll = unroll
         self.zero_output_for_mask = zero_output_for_mask
         self.use_fast_path = use_fast_path
         self.supports_masking = True
@@ -123,6 +131,13 @@ class RNNLayer(keras.layers.Layer):
                 f"Layer `{self.name}` expects argument `sequences` of rank 3 "
                 f"[batch, timesteps, features], got shape {tuple(shape)}. Add a time axis "
                 "(or an Embedding layer for token ids) before it."
+            )
+        if self.unroll and shape[1] is None:
+            raise ValueError(
+                f"Layer `{self.name}` has `unroll=True`, which needs a known number of "
+                f"timesteps, but argument `sequences` has shape {tuple(shape)}. Pass the "
+                "time dimension to `keras.Input` (e.g. `keras.Input((20, 8))`), or use "
+                "`unroll=False`."
             )
         if self.cell.built and shape[-1] is not None and shape[-1] != self.cell.kernel.shape[0]:
             raise ValueError(
@@ -216,10 +231,13 @@ class RNNLayer(keras.layers.Layer):
         return (output, *states) if self.return_state else output
 
     def _run(self, inputs, states, mask, training):
-        # The fast path pays off where gradients are taken. A forward-only pass gains nothing
-        # from projecting all steps up front (it measured 0.4-1x the cell loop on CPU: the
-        # [timesteps, batch, gates * units] tensor costs more memory traffic than it saves).
-        if self.use_fast_path and training:
+        # The fast path pays off where gradients are taken. A compiled forward-only pass gains
+        # nothing from projecting all steps up front (it measured 0.4-1x the cell loop on CPU:
+        # the [timesteps, batch, gates * units] tensor costs more memory traffic than it
+        # saves), but torch runs eagerly, where one cell call per step costs more (the fast
+        # path measured 1.6x faster for inference there).
+        eager = keras.backend.backend() == "torch"
+        if self.use_fast_path and (training or eager) and not self.unroll:
             try:
                 return self.cell.fast_sequence(inputs, states, mask, training)
             except NotImplementedError:
@@ -243,7 +261,8 @@ class RNNLayer(keras.layers.Layer):
             return new_carry, new_carry
 
         step_inputs = inputs if mask is None else (inputs, mask)
-        final, carries = scan(step, ops.concatenate(states, axis=-1), step_inputs, unroll=1)
+        init = ops.concatenate(states, axis=-1)
+        final, carries = scan(step, init, step_inputs, unroll=True if self.unroll else 1)
         final_states = [final[:, start:end] for start, end in pairwise(edges)]
         return carries[..., : self.cell.output_size], final_states
 
@@ -271,3 +290,26 @@ class RNNLayer(keras.layers.Layer):
             self.activity_regularizer
         )
         return {**super().get_config(), **cell_config, **config}
+
+
+class GatedRNNLayer(RNNLayer):
+    """`RNNLayer` plus Keras' `use_cudnn` argument, which `LSTM` and `GRU` take.
+
+    Args:
+        use_cudnn: `"auto"`, `True` or `False`, accepted (and serialised) so that code and
+            saved configs written for `keras.layers.LSTM` / `GRU` run unchanged, and so that
+            `keras.layers.Bidirectional`, which copies it, works. textrnn has no cuDNN kernel:
+            the value changes nothing. Default `"auto"`.
+    """
+
+    def __init__(self, units, use_cudnn="auto", **kwargs):
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(
+                "Received an invalid value for argument `use_cudnn`, expected one of "
+                f'"auto", True, False, got {use_cudnn!r}.'
+            )
+        super().__init__(units, **kwargs)
+        self.use_cudnn = use_cudnn
+
+    def get_config(self):
+        return {**super().get_config(), "use_cudnn": self.use_cudnn}

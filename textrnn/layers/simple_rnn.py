@@ -49,7 +49,7 @@ class SimpleRNNCell(RecurrentCell):
         return outputs, [outputs[-1]]
 
 
-@ops.custom_gradient
+@fp.custom_gradient
 def _tanh_recurrence(projected, kernel, h0, *mask):
     """`h_t = tanh(projected_t + h_{t-1} @ kernel)` for all t: `[T, B, U]`."""
     mask = mask[0] if mask else None
@@ -61,8 +61,7 @@ def _tanh_recurrence(projected, kernel, h0, *mask):
 
     _, outputs = fp.scan(step, h0, fp.with_mask(projected, mask))
 
-    def grad(*upstream):
-        d_outputs = fp.upstream_gradients(upstream)[0]
+    def grad(d_outputs):
         derivative = 1.0 - outputs * outputs
         kernel_t = ops.transpose(kernel)
 
@@ -90,7 +89,7 @@ class SimpleRNN(RNNLayer):
     """Fully connected RNN over a sequence, weight-compatible with `keras.layers.SimpleRNN`.
 
     Takes the arguments of `SimpleRNNCell` and of `RNNLayer` (`return_sequences`,
-    `return_state`, `go_backwards`, `stateful`, ...).
+    `return_state`, `go_backwards`, `stateful`, `unroll`, ...).
 
     Call arguments: `sequences [batch, timesteps, features]`, `initial_state`, `mask`,
     `training` (see `RNNLayer`).
