@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from textrnn.models.classifier import (
-    ConcatPooling,
     build_bow_classifier,
     build_rnn_classifier,
     layer_groups,
@@ -75,32 +74,7 @@ def test_bow_rejects_one_class():
         build_bow_classifier(num_features=10, num_classes=1)
 
 
-# === Concat pooling, regularisation and layer groups ===
-
-STEPS = np.array([[[1.0, 4.0], [3.0, 0.0], [2.0, 2.0]],
-                  [[5.0, -1.0], [7.0, 7.0], [9.0, 9.0]]], dtype="float32")
-MASK = np.array([[True, True, False], [True, False, False]])
-
-
-def test_concat_pooling_is_last_max_and_mean_of_unpadded_steps():
-    pooled = keras.ops.convert_to_numpy(ConcatPooling()(STEPS, mask=MASK))
-    #                         last        max         mean
-    expected = np.array([[3, 0, 3, 4, 2, 2],
-                         [5, -1, 5, -1, 5, -1]], dtype="float32")
-    np.testing.assert_allclose(pooled, expected)
-
-
-def test_concat_pooling_takes_the_backward_half_last_state_at_step_0():
-    pooled = keras.ops.convert_to_numpy(ConcatPooling(backward_units=1)(STEPS, mask=MASK))
-    np.testing.assert_allclose(pooled[:, :2], [[3, 4], [5, -1]])
-
-
-def test_concat_pooling_config_round_trip_and_bad_argument():
-    layer = ConcatPooling(backward_units=3, name="pool")
-    assert ConcatPooling.from_config(layer.get_config()).backward_units == 3
-    with pytest.raises(ValueError, match="backward_units"):
-        ConcatPooling(backward_units=-1)
-
+# === Regularisation and layer groups ===
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_concat_pooled_classifier_masks_padding_and_saves(bidirectional, tmp_path):

@@ -1,5 +1,6 @@
 """Recurrent cells and layers written with `keras.ops`, weight-compatible with Keras' built-ins,
-plus the attention layers of the translator and a `OneHot` input layer.
+plus the attention layers of the translator, a `OneHot` input layer, the tagger's `CRF`, the
+classifier's `ConcatPooling` and the AWD-LSTM regularisers.
 
 Importing this package registers every layer with Keras' serialization (package "textrnn"),
 so models using them load with `keras.saving.load_model` and no `custom_objects`.
@@ -11,6 +12,7 @@ from textrnn.layers.crf import CRF, CRFLoss
 from textrnn.layers.gru import GRU, GRUCell
 from textrnn.layers.lstm import LSTM, LSTMCell
 from textrnn.layers.one_hot import OneHot
+from textrnn.layers.pooling import ConcatPooling
 from textrnn.layers.regularization import ActivationRegularization, EmbeddingDropout, LockedDropout
 from textrnn.layers.rnn import GatedRNNLayer, RNNLayer
 from textrnn.layers.simple_rnn import SimpleRNN, SimpleRNNCell
@@ -25,6 +27,7 @@ __all__ = [
     "BahdanauAttention",
     "CRF",
     "CRFLoss",
+    "ConcatPooling",
     "GRU",
     "GatedRNNLayer",
     "LSTM",

@@ -3,7 +3,6 @@ and the n-gram baseline."""
 
 from textrnn.models.classifier import (
     POOLINGS,
-    ConcatPooling,
     build_bow_classifier,
     build_rnn_classifier,
     layer_groups,
@@ -16,7 +15,6 @@ from textrnn.models.seq2seq import ATTENTIONS, Seq2SeqDecoder, build_seq2seq
 __all__ = [
     "ATTENTIONS",
     "POOLINGS",
-    "ConcatPooling",
     "NgramLanguageModel",
     "RECURRENT_LAYERS",
     "Seq2SeqDecoder",
