@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+from textrnn.cli.entry import cli
+
 # === Defaults ===
 SHAPES = {  # name: (batch, timesteps, features, units, return_sequences)
     "LM": (32, 128, 128, 512, True),
@@ -38,14 +40,14 @@ CELLS = ("LSTM", "GRU", "SimpleRNN")
 STEP_UNITS, STEP_FEATURES = 512, 128  # single-token step latency shape
 
 
-def parse_args():
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
     parser.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     parser.add_argument("--json", help="also write the results to this JSON file")
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def interleaved_medians(functions, repeats, calls):
@@ -263,8 +265,9 @@ def markdown(rows):
     return "\n".join(lines)
 
 
-def main():
-    args = parse_args()
+@cli
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     child = os.environ.get("BENCHMARK_LAYERS_CHILD")
     if child:
         run_setting(child, args)
@@ -283,4 +286,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
