@@ -13,6 +13,7 @@ from textrnn.training import (
     SlantedTriangular,
     constant_or_schedule,
     learning_rate_schedule,
+    schedules,
 )
 
 
@@ -83,11 +84,47 @@ def test_adamw_with_a_schedule_inside_global_norm_clipping_resumes_the_schedule(
     assert int(loaded.optimizer.iterations) == 6
 
 
-def test_fit_schedule_to_budget_shortens_the_schedule():
-    model = compiled(keras.optimizers.Adam(OneCycle(1e-2, 100_000)))
-    # One minute at (at least) some milliseconds per step: far fewer than 100000 steps.
-    callback = FitScheduleToBudget(max_minutes=0.01, warmup_batches=1, timed_batches=2)
-    model.fit(*DATA, batch_size=1, epochs=1, verbose=0, callbacks=[callback])
-    schedule = learning_rate_schedule(model.optimizer)
-    assert schedule.total_steps < 100_000
+class Clock(keras.callbacks.Callback):
+    """A fake `time.monotonic`: each training step takes `seconds[epoch]`."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds, self.now, self.epoch = seconds, 0.0, 0
+
+    def __call__(self):
+        return self.now
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.now += self.seconds[self.epoch]
+
+
+def fit_with_clock(seconds, planned=100_000, max_minutes=1.0, monkeypatch=None):
+    """Fits 8 steps per epoch under the fake clock; returns `total_steps` after each epoch."""
+    clock = Clock(seconds)
+    monkeypatch.setattr(schedules.time, "monotonic", clock)
+    model = compiled(keras.optimizers.Adam(OneCycle(1e-2, planned)))
+    totals = []
+    record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: totals.append(
+        learning_rate_schedule(model.optimizer).total_steps))
+    budget = FitScheduleToBudget(max_minutes, warmup_batches=1, timed_batches=2)
+    model.fit(*DATA, batch_size=1, epochs=len(seconds), verbose=0,
+              callbacks=[clock, budget, record])
+    return totals[1:] + [learning_rate_schedule(model.optimizer).total_steps]
+
+
+def test_fit_schedule_to_budget_ends_the_schedule_with_the_budget(monkeypatch):
+    # 60 s at 1 s per step: after 3 steps the estimate is 3 + 0.95 * 57 + 1 = 58 steps.
+    assert fit_with_clock([1.0, 1.0], monkeypatch=monkeypatch) == [58, 58]
+
+
+def test_fit_schedule_to_budget_lengthens_and_shortens_as_the_speed_changes(monkeypatch):
+    # Epoch 1 at 1 s per step: 58 steps, as above. Epoch 2 at 0.25 s, measured when epoch 3
+    # begins (step 16, 10 s used): 16 + int(0.95 * 50 / 0.25) + 1 = 207. Epoch 3 at 2 s,
+    # measured when epoch 4 begins (step 24, 26 s used): 24 + int(0.95 * 34 / 2) + 1 = 41.
+    assert fit_with_clock([1.0, 0.25, 2.0, 2.0], monkeypatch=monkeypatch) == [58, 207, 41, 41]
+    # Never past the planned length.
+    assert fit_with_clock([1.0, 0.01, 0.01], planned=80, monkeypatch=monkeypatch) == [58, 80, 80]
     assert learning_rate_schedule(compiled(keras.optimizers.Adam(1e-3)).optimizer) is None

@@ -158,18 +158,22 @@ def learning_rate_schedule(optimizer) -> _StepSchedule | None:
 
 
 class FitScheduleToBudget(keras.callbacks.Callback):
-    """Shortens the model's schedule so that it ends when the time budget does.
+    """Fits the model's schedule to the time budget, so that it ends when the budget does.
 
     A schedule sized for `epochs` is still near its peak when `--max-minutes` stops a short
-    run. After `warmup_batches` (past compilation) this callback measures the time per step
-    and, if the budget ends first, sets `total_steps` to the step it will end at; it checks
-    again after every epoch (validation time included) and shortens further when needed.
-    A changed length takes effect by rebuilding the compiled train function (one retrace).
+    run. After `warmup_batches` (past compilation) this callback times `timed_batches` steps
+    and sets `total_steps` to the step the budget will end at. At the start of every later
+    epoch it measures again over the whole previous epoch (validation, samples and the
+    checkpoint included) and refits in either direction: a machine that got busier shortens
+    the schedule, one that got faster lengthens it again (never past its planned length), so
+    the rate neither anneals too late nor sits at its floor while the budget runs on. A changed
+    length takes effect by rebuilding the compiled train function (one retrace per epoch at
+    most).
 
     Args:
         max_minutes: the budget, as given to `TimeBudget` (measured from `fit`'s start).
         warmup_batches: batches to skip before timing (the first ones include compiling).
-        timed_batches: batches timed for the estimate.
+        timed_batches: batches timed for the first estimate.
     """
 
     def __init__(self, max_minutes: float, warmup_batches: int = 3, timed_batches: int = 10):
@@ -177,38 +181,44 @@ class FitScheduleToBudget(keras.callbacks.Callback):
         self.max_minutes = _check_positive(max_minutes, "max_minutes")
         self.warmup_batches = warmup_batches
         self.timed_batches = timed_batches
-        self._seconds_per_step = None
 
     def on_train_begin(self, logs=None):
         self._deadline = time.monotonic() + 60.0 * self.max_minutes
         self._batches = 0
-        self._timer = None
+        self._planned_steps = None
+        self._since = None  # (time, step) from which the next estimate is measured
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches += 1
         if self._batches == self.warmup_batches:
-            self._timer = time.monotonic()
-        elif self._timer is not None and self._seconds_per_step is None \
-                and self._batches == self.warmup_batches + self.timed_batches:
-            self._seconds_per_step = (time.monotonic() - self._timer) / self.timed_batches
-            self._fit()
+            self._since = (time.monotonic(), self._step())
+        elif self._batches == self.warmup_batches + self.timed_batches:
+            self._refit()
 
-    def on_epoch_end(self, epoch, logs=None):
-        if self._seconds_per_step is not None and not self.model.stop_training:
-            self._fit()
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._since is not None and not self.model.stop_training:
+            self._refit()
 
-    def _fit(self):
+    def _step(self) -> int:
+        return int(ops.convert_to_numpy(self.model.optimizer.iterations))
+
+    def _refit(self):
+        """Sets `total_steps` from the seconds per step measured since `self._since`."""
+        now, step = time.monotonic(), self._step()
+        since_time, since_step = self._since
+        self._since = (now, step)
         schedule = learning_rate_schedule(self.model.optimizer)
-        if schedule is None:
+        if schedule is None or step <= since_step:
             return
-        step = int(ops.convert_to_numpy(self.model.optimizer.iterations))
-        # 5% kept for the validation passes still to come.
-        left = 0.95 * max(self._deadline - time.monotonic(), 0.0) / self._seconds_per_step
-        # The budget is checked after each step: the last one starts before the deadline.
-        end = step + int(left) + 1
-        if end < 0.95 * schedule.total_steps:
+        self._planned_steps = self._planned_steps or schedule.total_steps
+        seconds_per_step = (now - since_time) / (step - since_step)
+        # 5% of the time left kept for the validation passes still to come; the budget is
+        # checked after each step, so the last one starts before the deadline.
+        left = 0.95 * max(self._deadline - now, 0.0) / seconds_per_step
+        end = min(step + int(left) + 1, self._planned_steps)
+        if abs(end - schedule.total_steps) > 0.05 * schedule.total_steps:
             print_msg(f"FitScheduleToBudget: the budget leaves about {end - step} more steps "
-                      f"({self._seconds_per_step:.2f} s each); the schedule now ends at step "
-                      f"{end} instead of {schedule.total_steps}.")
+                      f"({seconds_per_step:.2f} s each); the schedule now ends at step {end} "
+                      f"instead of {schedule.total_steps}.")
             schedule.total_steps = end
             self.model.make_train_function(force=True)
