@@ -18,7 +18,7 @@ GROUPS = {"food": ["pizza", "bread", "soup", "salad"], "sport": ["goal", "match"
           "tech": ["laptop", "code", "phone", "chip"]}
 FILLER = ["the", "a", "was", "today", "really", "my", "new", "and"]
 SMALL = ["--units", "8", "--embedding-dim", "8", "--batch-size", "16", "--lr", "0.02",
-         "--max-minutes", "2", "--cell", "gru"]
+         "--max-minutes", "2", "--cell", "gru", "--ensemble", "1"]
 
 
 def write_tsv(path, groups, count, seed=0, extra_rows=()):
@@ -43,7 +43,8 @@ def data_dir(tmp_path_factory):
 def multiclass_run(data_dir):
     data = write_tsv(data_dir / "topics.tsv", GROUPS, 240)
     out = data_dir / "topics_run"
-    assert main(["--data", str(data), "--out", str(out), "--epochs", "6", *SMALL]) == 0
+    assert main(["--data", str(data), "--out", str(out), "--epochs", "6", *SMALL,
+                 "--ensemble", "2"]) == 0
     return data, out
 
 
@@ -70,6 +71,8 @@ def test_multiclass_run_learns_and_writes_the_run_folder(multiclass_run):
     assert metrics["baseline_accuracy"] >= 0.9
     assert json.loads((out / "labels.json").read_text()) == ["food", "sport", "tech"]
     assert sum(metrics[f"test_confusion_{t}_{p}"] for t in GROUPS for p in GROUPS) == 24
+    assert metrics["ensemble_size"] == 2 and (out / "member-2" / "model.keras").exists()
+    assert min(metrics["member1_test_accuracy"], metrics["member2_test_accuracy"]) >= 0.8
 
 
 @pytest.mark.slow
@@ -123,7 +126,8 @@ def test_predict_with_a_foreign_vocabulary_is_an_error(multiclass_run, binary_ru
 def bow_run(data_dir):
     data = write_tsv(data_dir / "bow.tsv", GROUPS, 90, seed=2)
     argv = ["--data", str(data), "--out", str(data_dir / "bow_run"), "--model", "bow",
-            "--epochs", "30", "--patience", "2", "--vocab-top-k", "40", "--min-df", "1"]
+            "--epochs", "30", "--patience", "2", "--vocab-top-k", "40", "--min-df", "1",
+            "--ensemble", "1"]
     assert main(argv) == 0
     return argv, data_dir / "bow_run"
 
@@ -180,23 +184,29 @@ def test_help_and_flag_errors(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--class-weight" in out and "--vocab-top-k" in out and "--tensorboard" in out
-    for argv in (["some text"], ["--top-k", "5"], ["--min-df", "2.5"]):
-        with pytest.raises(SystemExit):
+    assert "--ensemble N" in out
+    for argv in (["some text"], ["--top-k", "5"], ["--min-df", "2.5"], ["--ensemble", "0"]):
+        with pytest.raises(SystemExit) as exit_info:
             main(argv)
+        assert exit_info.value.code == 2
+    assert "--ensemble" in capsys.readouterr().err
 
 
 def test_old_run_folder_made_with_top_k_resumes(bow_run, tmp_path, capsys):
-    """`--top-k` (the vocabulary cut) was renamed `--vocab-top-k`; such runs still resume."""
+    """`--top-k` (the vocabulary cut) was renamed `--vocab-top-k`, `--ensemble` is new; such
+    runs still resume."""
     argv, out = bow_run
     old = tmp_path / "old_run"
     shutil.copytree(out, old)
     config = json.loads((old / "config.json").read_text())
     config["top_k"] = config.pop("vocab_top_k")
-    del config["tensorboard"]
+    del config["tensorboard"], config["ensemble"]
     (old / "config.json").write_text(json.dumps(config))
     capsys.readouterr()
-    assert main([*argv[:3], str(old), *argv[4:]]) == 0
+    assert argv[-2:] == ["--ensemble", "1"]
+    assert main([*argv[:3], str(old), *argv[4:-2]]) == 0  # the default --ensemble: one model
     assert "other settings" not in capsys.readouterr().err
+    assert not (old / "member-2").exists()
 
 
 def test_from_run_predicts_in_a_fresh_process(bow_run):
@@ -212,7 +222,7 @@ def test_from_run_predicts_in_a_fresh_process(bow_run):
 # === Transfer from a language model (ULMFiT) ===
 
 TINY_LM = ["--units", "8", "--embedding-dim", "8", "--batch-size", "16", "--lr", "0.02",
-           "--cell", "gru", "--lm-epochs", "1", "--max-minutes", "4"]
+           "--cell", "gru", "--lm-epochs", "1", "--max-minutes", "4", "--ensemble", "2"]
 
 
 @pytest.mark.slow

@@ -6,12 +6,15 @@
 - `batches`: the `PyDataset`s it returns (`SequenceBatches`, `FeatureBatches`).
 - `training`: resumable fitting with early stopping that keeps the best weights.
 - `evaluation`: accuracy, per-class and macro-F1, confusion matrix.
+- `ensemble`: an ensemble's member folders (`OUT/member-k`), their shares of the time budget
+  and their figures in `metrics.json`.
 - `transfer`: ULMFiT — a language model's encoder in a classifier (`load_encoder_run`,
   `pretrain_language_model`, `transfer_encoder`) and `GradualUnfreezing`.
 - `optimizer`: `LayerwiseAdamW` (discriminative learning rates per layer group, decoupled
   weight decay at the same rates, layers frozen by name on every backend).
-- `task`: `ClassifierTask` (`fit`, `fit_baseline`, `evaluate`, `evaluate_with_baseline`,
-  `predict`, `predict_proba`, `from_run`, `from_language_model`, `for_run`).
+- `task`: `ClassifierTask` (`fit`, also of an ensemble, `fit_baseline`, `evaluate`,
+  `evaluate_with_baseline`, `predict`, `predict_proba`, `member_probabilities`, `from_run`,
+  `from_language_model`, `for_run`).
 
 >>> from textrnn.tasks.classification import ClassifierTask
 >>> ClassifierTask.from_run("runs/classify").predict(["WIN a FREE prize now!"])

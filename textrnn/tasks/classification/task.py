@@ -6,6 +6,10 @@
 ['spam', 'ham']
 >>> task.predict_proba(["see you at 8"]).shape     # [num_docs, num_classes]
 (1, 2)
+
+A run trained with `fit(..., ensemble=3)` (`textrnn-classify --ensemble 3`) is three models
+with different seeds; `from_run` loads them all and `predict_proba` averages their
+probabilities (see `ensemble`).
 """
 
 from __future__ import annotations
@@ -20,8 +24,14 @@ import numpy as np
 
 from textrnn.errors import InputError
 from textrnn.models.classifier import build_bow_classifier, build_rnn_classifier, layer_groups
-from textrnn.tasks.base import Task
+from textrnn.tasks.base import MODEL_FILE, Task, load_model
 from textrnn.tasks.classification.data import LabelledTexts
+from textrnn.tasks.classification.ensemble import (
+    member_dir,
+    member_metrics,
+    member_minutes,
+    saved_member_dirs,
+)
 from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
@@ -40,7 +50,7 @@ from textrnn.tasks.classification.transfer import (
     transfer_encoder,
 )
 from textrnn.tasks.language_model import LanguageModelTask
-from textrnn.training import read_train_state
+from textrnn.training import read_train_state, save_model_atomic
 
 # Recurrent models from scratch: small sets overfit within 2-3 epochs at 3e-3, so early stopping
 # had only coarse choices; 1e-3 measured better or equal on SMS spam and the UD EWT genres
@@ -65,6 +75,8 @@ class ClassifierTask(Task):
         model_options: `build_rnn_classifier` arguments (`cell`, `units`, `num_layers`,
             `embedding_dim`, `dropout`, `pooling`, `embedding_dropout`, `spatial_dropout`)
             used when `fit` creates the model.
+        members: more trained models with the same inputs and labels (an ensemble's members
+            after the first); `predict_proba` averages the probabilities of `model` and these.
 
     Example:
     >>> train = (["free prize now", "see you later"] * 20, ["spam", "ham"] * 20)
@@ -79,9 +91,34 @@ class ClassifierTask(Task):
     preprocessor: ClassifierPreprocessor
 
     def __init__(self, preprocessor: ClassifierPreprocessor, model: keras.Model | None = None,
-                 model_options: dict[str, Any] | None = None):
+                 model_options: dict[str, Any] | None = None,
+                 members: Sequence[keras.Model] = ()):
         super().__init__(preprocessor, model)
         self.model_options = dict(model_options or {})
+        self.members = list(members)
+
+    @classmethod
+    def from_run(cls, path: str | os.PathLike) -> ClassifierTask:
+        """Loads a trained run folder: its preprocessor, `model.keras` and, for an ensemble,
+        each member's `member-k/model.keras` (Keras safe mode).
+
+        Raises:
+            InputError: the folder is not a trained classifier run, or its files do not match
+                each other.
+        """
+        task = super().from_run(path)
+        for folder in saved_member_dirs(path):
+            task.members.append(load_model(folder / MODEL_FILE))
+            task.preprocessor.check_model(task.members[-1], folder)
+        return task
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the preprocessor, `model.keras` and each further member's
+        `member-k/model.keras` (atomically) into `path`."""
+        super().save(path)
+        for index, model in enumerate(self.members, 1):
+            member_dir(path, index).mkdir(exist_ok=True)
+            save_model_atomic(model, member_dir(path, index) / MODEL_FILE)
 
     @property
     def labels(self) -> list[str]:
@@ -172,12 +209,14 @@ class ClassifierTask(Task):
             clip: float = 1.0, class_weight: str = "balanced", batch_size: int = 32,
             max_minutes: float | None = None, seed: int = 0, tensorboard: bool = False,
             weight_decay: float = 0.0, unfreeze: bool = False, lr_decay: float | None = None,
-            verbose: int | str = 2) -> list[dict]:
+            verbose: int | str = 2, ensemble: int = 1) -> list[dict]:
         """Trains in `run_dir`, resuming its checkpoint; keeps the best epoch's weights.
 
         Writes the preprocessor, `model.keras` (each epoch, then the best one),
         `train_state.json` and `best.weights.h5`. Training stops after `patience` epochs
-        without a lower `val_loss`, after `epochs`, or after `max_minutes`.
+        without a lower `val_loss`, after `epochs`, or after `max_minutes`. With `ensemble`
+        > 1, the members after the first train the same way, one after the other, each in
+        its own folder `run_dir/member-k`; a resumed run goes on with the member in flight.
 
         Args:
             train, validation: `LabelledTexts` or `(texts, labels)`.
@@ -192,33 +231,52 @@ class ClassifierTask(Task):
                 the first epoch, one more layer group in each later one (on every backend).
             lr_decay: discriminative learning rates: the head learns at `learning_rate`,
                 each layer group below at `1 / lr_decay` of the one above (None: one rate).
+            ensemble: how many models to train, with seeds `seed`, `seed + 1`, ...;
+                `predict_proba` averages their probabilities. `max_minutes` covers them all:
+                each member gets an equal share of what is left when it starts. A transferred
+                encoder (`from_language_model`) is every member's starting point.
 
         Returns:
-            The history: one dict of logs per epoch of the run (resumed ones included).
+            The history of the first member (the one in `run_dir`): one dict of logs per epoch
+            of the run (resumed ones included); the others' are in their folders.
         """
+        if isinstance(ensemble, bool) or not isinstance(ensemble, int) or ensemble < 1:
+            raise ValueError("Received an invalid value for argument `ensemble`: expected a "
+                             f"positive number of models, got {ensemble!r}.")
+        started = time.monotonic()
         preprocessor = self.preprocessor
         (texts, labels), (val_texts, val_labels) = _pair(train), _pair(validation)
         preprocessor.save(run_dir)
         weights = preprocessor.class_weights(labels, class_weight)
-        train_data = preprocessor.inputs(texts, labels, batch_size, shuffle=True, seed=seed,
-                                         class_weight=weights)
         validation_data = preprocessor.inputs(val_texts, val_labels, batch_size,
                                               split="validation")
         if learning_rate is None:
             learning_rate = BOW_LEARNING_RATE if preprocessor.model_kind == "bow" else \
                 TRANSFER_LEARNING_RATE if unfreeze or lr_decay else LEARNING_RATE
+        start_weights = None if self.model is None else self.model.get_weights()
 
         def new_model() -> keras.Model:
-            model = self.model if self.model is not None else self.build_model()
+            model = self.build_model()
+            if start_weights is not None:
+                model.set_weights(start_weights)
             multipliers = None if lr_decay is None else discriminative_multipliers(
                 layer_groups(model), lr_decay)
             return compile_classifier(model, learning_rate, clip, weight_decay, multipliers)
 
-        callbacks = [GradualUnfreezing()] if unfreeze else []
-        self.model, history = fit_with_early_stopping(
-            new_model, run_dir, train_data, validation_data, epochs, patience, max_minutes,
-            callbacks=callbacks, tensorboard=tensorboard, verbose=verbose)
-        preprocessor.check_model(self.model, run_dir)
+        members = []
+        for index in range(ensemble):
+            if index:  # the first member trains exactly as a single model did
+                keras.utils.set_random_seed(seed + index)
+            train_data = preprocessor.inputs(texts, labels, batch_size, shuffle=True,
+                                             seed=seed + index, class_weight=weights)
+            members.append(fit_with_early_stopping(
+                new_model, member_dir(run_dir, index), train_data, validation_data, epochs,
+                patience, member_minutes(max_minutes, started, ensemble - index),
+                callbacks=[GradualUnfreezing()] if unfreeze else [], tensorboard=tensorboard,
+                verbose=verbose))
+            preprocessor.check_model(members[-1][0], run_dir)
+        (self.model, history), *others = members
+        self.members = [model for model, _ in others]
         return history
 
     def fit_baseline(self, train: Documents, validation: Documents,
@@ -257,10 +315,14 @@ class ClassifierTask(Task):
                                confusion_plot: str | os.PathLike | None = None) -> dict:
         """This model's `test_*` figures beside `baseline_*` ones of a TF-IDF logistic
         regression (`fit_baseline`) on the same training split, vocabulary and test split,
-        with `baseline_train_seconds`, the split sizes and `vocab_size`. A "bow" task is its
-        own baseline."""
+        with `baseline_train_seconds`, the split sizes and `vocab_size`. An ensemble's
+        `test_*` figures are its averaged probabilities'; `ensemble.member_metrics` adds each
+        member's. A "bow" task is its own baseline."""
         (texts, labels) = _pair(test)
-        metrics = self.evaluate(texts, labels, "test", confusion_plot=confusion_plot)
+        y = self.preprocessor.encode_labels(labels, "test")
+        probabilities = self.member_probabilities(texts)
+        metrics = {**self._scores(y, probabilities.mean(axis=0), "test", confusion_plot),
+                   **member_metrics(y, probabilities, self.labels)}
         start = time.monotonic()
         baseline = self if self.preprocessor.model_kind == "bow" else self.fit_baseline(
             train, validation, class_weight, seed)
@@ -269,16 +331,22 @@ class ClassifierTask(Task):
                 "num_validation": len(_pair(validation)[0]), "num_test": len(texts),
                 "vocab_size": len(self.preprocessor.vocabulary)}
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Class probabilities `[num_docs, num_classes]` (float32), in the order of `texts`."""
+    def member_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Each member's class probabilities `[num_members, num_docs, num_classes]`
+        (float32), `model`'s first, documents in the order of `texts`."""
         if self.model is None:
             raise ValueError("This task has no model yet: call `fit` or `from_run` first.")
+        models = [self.model, *self.members]
         if not texts:
-            return np.zeros((0, len(self.labels)), np.float32)
+            return np.zeros((len(models), 0, len(self.labels)), np.float32)
         data = self.preprocessor.inputs(texts, batch_size=batch_size)
-        probabilities = self.model.predict(data, verbose=0)
-        return data.restore_order(probabilities) if hasattr(data, "restore_order") \
-            else probabilities
+        restore = getattr(data, "restore_order", lambda probabilities: probabilities)
+        return np.stack([restore(model.predict(data, verbose=0)) for model in models])
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Class probabilities `[num_docs, num_classes]` (float32), in the order of `texts`:
+        the mean of the members' (`member_probabilities`)."""
+        return self.member_probabilities(texts, batch_size).mean(axis=0)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most likely label of each text."""
@@ -295,7 +363,11 @@ class ClassifierTask(Task):
             confusion_plot: also save the confusion matrix as a PNG there.
         """
         y = self.preprocessor.encode_labels(labels, prefix or "evaluation")
-        predicted = self.predict_proba(texts).argmax(axis=1)
+        return self._scores(y, self.predict_proba(texts), prefix, confusion_plot)
+
+    def _scores(self, y: np.ndarray, probabilities: np.ndarray, prefix: str,
+                confusion_plot: str | os.PathLike | None) -> dict[str, float | int]:
+        predicted = probabilities.argmax(axis=1)
         if confusion_plot is not None:
             plot_confusion_matrix(confusion_matrix(y, predicted, len(self.labels)), self.labels,
                                   confusion_plot,
