@@ -231,11 +231,11 @@ class LanguageModelTask(Task):
         if prompt:
             callbacks.append(SampleCallback(self.preprocessor, prompt, sample_length, run_dir))
         strategy = get_strategy(distribute)
-        if replica_count(strategy) > 1:
+        if (replicas := replica_count(strategy)) > 1:
             raise InputError(
                 f"--distribute {distribute}: the stateful language model does not train on "
-                f"{replica_count(strategy)} replicas yet (each would need its own share of the "
-                "carried state); use --distribute default")
+                f"{replicas} replicas yet (each would need its own share of the carried "
+                "state); use --distribute default")
         with strategy.scope():
             self.model, history = fit_resumable(
                 lambda: self.build_model(batch_size, lr, clip, schedule, total_steps,
