@@ -18,10 +18,10 @@ tokenisations are timed:
 
 textrnn: `CorpusStats.from_documents(documents, tokenizer, num_proc=N, batch_size=B)` (each
 batch's ASCII documents tokenized and counted by Arrow's C++ kernels where the tokenizer allows
-it exactly — textrnn's default pattern and whitespace —, the rest by `tokenize_batch` and
-`Counter.update`; the batch totals summed by Arrow's group-by; with N > 1 the batches are
-counted in N worker processes) + `FeatureSelector().select` + `Vocabulary`. scikit-learn:
-`CountVectorizer.fit_transform` (what `fit` runs; its matrix gives the counts that are
+it exactly — textrnn's default pattern, scikit-learn's and whitespace —, the rest by
+`tokenize_batch` and `Counter.update`; the batch totals summed by Arrow's group-by; with N > 1
+the batches are counted in N worker processes) + `FeatureSelector().select` + `Vocabulary`.
+scikit-learn: `CountVectorizer.fit_transform` (what `fit` runs; its matrix gives the counts that are
 compared). scikit-learn has no parallel option here and runs on one core.
 
 Each side runs `--repeats` times, the two sides taking turns; the best wall time and the best

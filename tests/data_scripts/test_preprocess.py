@@ -152,3 +152,53 @@ def test_script_runs_as_a_subprocess(tmp_path, corpus):
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"error: {bad}:1 (byte 0): not valid UTF-8")
     assert "Traceback" not in result.stderr
+
+
+def test_shards_counted_apart_and_merged_equal_one_run(tmp_path, run_main):
+    lines = ["the cat sat", "The dog ran", "a cat ran far", "the end", "Dog days", "a b c"]
+    whole, first, second = (tmp_path / name for name in ("all.txt", "s1.txt", "s2.txt"))
+    whole.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[4:]) + "\n", encoding="utf-8")
+    cuts = ["--min-df", "2"]
+    assert run_main([whole, "--out", tmp_path / "whole", "--lowercase", *cuts])[0] == 0
+    for shard, out in ((first, "c1"), (second, "c2")):
+        assert run_main([shard, "--out", tmp_path / out, "--counts-only", "--lowercase"])[0] == 0
+    code, _ = run_main(["--merge-counts", tmp_path / "c1", tmp_path / "c2",
+                        "--out", tmp_path / "merged", *cuts])
+    assert code == 0
+    for name in ("vocab.json",):
+        assert (tmp_path / "merged" / name).read_text() == (tmp_path / "whole" / name).read_text()
+    merged, one = (json.loads((tmp_path / d / "stats.json").read_text())
+                   for d in ("merged", "whole"))
+    for key in ("num_docs", "num_tokens", "num_types", "coverage", "zipf", "corpus"):
+        assert merged[key] == one[key]
+    assert merged["inputs"] == [str(first), str(second)]
+
+
+def test_merge_refuses_counts_made_with_other_settings(tmp_path, corpus, run_main):
+    assert run_main([corpus, "--out", tmp_path / "c1", "--counts-only"])[0] == 0
+    assert run_main([corpus, "--out", tmp_path / "c2", "--counts-only", "--lowercase"])[0] == 0
+    code, lines = run_main(["--merge-counts", tmp_path / "c1", tmp_path / "c2",
+                            "--out", tmp_path / "m"])
+    assert code == 2 and len(lines) == 1
+    assert lines[0].startswith(f"error: {tmp_path / 'c2'}: counted with lowercase=True")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--counts-only", "--top-k", "3"], "--top-k does not apply to --counts-only"),
+    (["--merge-counts", "c1"], "either INPUT files to count or --merge-counts"),
+    (["--counts-only", "--level", "subword"], "level 'char' or 'word' only"),
+])
+def test_bad_shard_flag_combinations_are_one_line(tmp_path, corpus, run_main, args, expected):
+    code, lines = run_main([corpus, *args, "--out", tmp_path / "o"])
+    assert code == 2 and len(lines) == 1 and expected in lines[0]
+
+
+def test_merge_without_inputs_refuses_corpus_flags(tmp_path, corpus, run_main):
+    assert run_main([corpus, "--out", tmp_path / "c1", "--counts-only"])[0] == 0
+    code, lines = run_main(["--merge-counts", tmp_path / "c1", "--format", "parquet",
+                            "--out", tmp_path / "m"])
+    assert code == 2 and len(lines) == 1 and "--format reads or encodes a corpus" in lines[0]
+    code, lines = run_main(["--out", tmp_path / "m"])
+    assert code == 2 and len(lines) == 1 and "no INPUT" in lines[0]

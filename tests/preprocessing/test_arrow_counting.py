@@ -18,6 +18,7 @@ TEXTS = [
     " ",
     "nul\x00byte",
     "The CAT",
+    "I a b_c 12 x9 __ _ A1b2 e-mail",  # one-character runs: not tokens of \w\w+
 ]
 
 
@@ -34,6 +35,8 @@ def python_counts(tokenizer, texts):
     WordTokenizer(lowercase=True, normalization=None),
     WordTokenizer(method="whitespace"),
     WordTokenizer(lowercase=True, normalization=None, pattern=r"\S+"),
+    WordTokenizer(lowercase=True, normalization=None, pattern=r"(?u)\b\w\w+\b"),
+    WordTokenizer(pattern=r"\b\w\w+\b"),
 ])
 def test_counts_equal_the_python_path(tokenizer):
     table, num_tokens, rest = count_ascii(tokenizer, TEXTS)
@@ -52,7 +55,7 @@ def test_counts_equal_the_python_path(tokenizer):
 
 
 @pytest.mark.parametrize("tokenizer", [
-    WordTokenizer(method="toktok"), WordTokenizer(pattern=r"(?u)\b\w\w+\b"), CharTokenizer(),
+    WordTokenizer(method="toktok"), WordTokenizer(pattern=r"\w+"), CharTokenizer(),
     str.split,
 ])
 def test_other_tokenizers_are_handed_back(tokenizer):

@@ -3,11 +3,17 @@ import tempfile
 
 import datasets
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from textrnn.errors import InputError
 from textrnn.preprocessing.corpus_stats import CorpusStats
-from textrnn.preprocessing.pipeline import PreprocessOptions, preprocess
+from textrnn.preprocessing.pipeline import (
+    PreprocessOptions,
+    count_only,
+    merge_counts,
+    preprocess,
+)
 from textrnn.preprocessing.tokenizers import CharTokenizer, SubwordTokenizer, WordTokenizer
 from textrnn.preprocessing.vocabulary import Vocabulary
 from textrnn.preprocessing.zipf_plot import plot_coverage, plot_zipf
@@ -198,3 +204,34 @@ def test_replacing_bad_bytes_streams_the_file(tmp_path, monkeypatch):
     assert summary["num_docs"] == 2
     with pytest.raises(InputError, match=r"bad.txt:1 \(byte 3\)"):
         run(tmp_path, [path], name="strict")
+
+
+def test_parquet_output_has_the_ids_of_the_arrow_output(tmp_path, corpus):
+    path, _ = corpus
+    arrow, _ = run(tmp_path, [path], name="arrow")
+    parquet, _ = run(tmp_path, [path], name="parquet", format="parquet", batch_size=7)
+    expected = datasets.load_from_disk(str(arrow / "encoded"))["ids"]
+    files = sorted(str(p) for p in (parquet / "encoded").glob("*.parquet"))
+    loaded = datasets.load_dataset("parquet", data_files=files, split="train",
+                                   cache_dir=str(tmp_path / "cache"))
+    assert loaded.column_names == ["ids"] and loaded["ids"] == expected
+    assert pq.read_table(files[0])["ids"].to_pylist() == expected
+    run(tmp_path, [path], name="parquet")  # Arrow over Parquet: no stale file is left
+    assert not list((parquet / "encoded").glob("*.parquet"))
+    assert datasets.load_from_disk(str(parquet / "encoded"))["ids"] == expected
+
+
+def test_count_only_then_merge_equals_one_run(tmp_path, corpus):
+    path, lines = corpus
+    halves = [tmp_path / "h1.txt", tmp_path / "h2.txt"]
+    halves[0].write_text("\n".join(lines[:25]) + "\n", encoding="utf-8")
+    halves[1].write_text("\n".join(lines[25:]) + "\n", encoding="utf-8")
+    for number, half in enumerate(halves):
+        count_only([half], tmp_path / f"c{number}", PreprocessOptions(level="char"),
+                   log=lambda line: None)
+    merged = merge_counts([tmp_path / "c0", tmp_path / "c1"], tmp_path / "merged",
+                          PreprocessOptions(top_k=10), log=lambda line: None)
+    out, whole = run(tmp_path, [path], level="char", top_k=10)
+    assert (tmp_path / "merged" / "vocab.json").read_bytes() == (out / "vocab.json").read_bytes()
+    assert merged["corpus"] == whole["corpus"] and merged["level"] == "char"
+    assert not (tmp_path / "merged" / "encoded").exists()

@@ -7,7 +7,8 @@
 - Stopwords: `get_stopwords("en" | "nltk:english" | FILE | "auto" | "none")`.
 - `CorpusStats` (TF, DF, coverage; Zipf fits: `ZipfFit` by maximum likelihood, `TwoRegimeFit`,
   `LeastSquaresFit`), counted a batch at a time in memory bounded by the number of types, and
-  `FeatureSelector` (DF / top-k / coverage / Zipf cuts).
+  `FeatureSelector` (DF / top-k / coverage / Zipf cuts). Shards' counts are written and
+  merged exactly through Parquet files (`count_files.write_counts` / `read_counts`).
 - `Corpus`: the documents of files or hub datasets, streamed a batch at a time.
 - `bag_of_words` and `TfidfVectorizer`: sparse document vectors for baselines.
 """

@@ -10,9 +10,11 @@ for the comparison with scikit-learn.
 
 Only the tokenizers it reproduces exactly are taken: `WordTokenizer` with the default pattern
 (every non-space character is in a token, so marking the end of each match and trimming the
-whitespace before the next one splits a document into its tokens) or with `\\S+` / method
-`"whitespace"` (Arrow's whitespace split). Anything else raises `NotImplementedError`, and the
-caller counts in Python.
+whitespace before the next one splits a document into its tokens), with `\\S+` / method
+`"whitespace"` (Arrow's whitespace split), or with scikit-learn's `(?u)\\b\\w\\w+\\b` (its
+matches are the maximal runs of word characters two or longer: split at non-word characters,
+keep pieces of length >= 2). Anything else raises `NotImplementedError`, and the caller counts
+in Python.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from textrnn.preprocessing.tokenizers import DEFAULT_WORD_PATTERN, WordTokenizer
 _PYTHON_ONLY = r"[\x0b\x1c-\x1f]"
 # Marks the end of each token; not ASCII, so it cannot occur in the documents counted here.
 _END = "\u00ff"
+# scikit-learn's default token pattern, and what separates its tokens in ASCII text.
+SKLEARN_PATTERNS = (r"(?u)\b\w\w+\b", r"\b\w\w+\b")
+_ASCII_NON_WORD = r"[^0-9A-Za-z_]+"
 
 
 def count_ascii(tokenizer: Any, texts: list[str]) -> tuple[pa.Table, int, list[str]]:
@@ -65,6 +70,8 @@ def _splitter(tokenizer: Any):
         return _split_whitespace
     if tokenizer.method == "regexp" and tokenizer.pattern in (None, DEFAULT_WORD_PATTERN):
         return _split_default_pattern
+    if tokenizer.method == "regexp" and tokenizer.pattern in SKLEARN_PATTERNS:
+        return _split_word_runs
     raise NotImplementedError(f"no Arrow path for {tokenizer!r}")
 
 
@@ -81,6 +88,13 @@ def _split_default_pattern(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
     lists = pc.split_pattern(marked, pattern=_END)
     pieces = pc.ascii_ltrim_whitespace(lists.flatten())
     return _non_empty(pieces, _parents(lists))
+
+
+def _split_word_runs(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    lists = pc.split_pattern_regex(array, pattern=_ASCII_NON_WORD)
+    pieces = lists.flatten()
+    keep = pc.greater_equal(pc.binary_length(pieces), 2)
+    return pieces.filter(keep), _parents(lists)[keep.to_numpy(zero_copy_only=False)]
 
 
 def _parents(lists: pa.Array) -> np.ndarray:

@@ -9,7 +9,8 @@ build a `Vocabulary` -> encode every document to ids -> write the outputs:
 | `stats.json` | corpus sizes, coverage, Zipf fit, per-rule removal counts, options used |
 | `zipf.png` | rank-frequency plot with the Zipf fits and the vocabulary cut |
 | `coverage.png` | share of tokens covered against vocabulary size, observed and predicted |
-| `encoded/` | `datasets` Arrow folder (`load_from_disk`) with an `ids` column per document |
+| `encoded/` | `datasets` Arrow folder (`load_from_disk`) with an `ids` column per document, |
+|  | or with `format="parquet"` one Parquet file (`encoding.PARQUET_FILE`) with that column |
 | `subword.model` | the sentencepiece model (`level="subword"` only) |
 
 The inputs are read a batch at a time on each pass (`Corpus`): sentencepiece trains on a seeded
@@ -18,6 +19,11 @@ file, so memory is bounded by the number of types, not by the corpus. With `num_
 batches are tokenized, counted and encoded in worker processes. The Arrow copies of table
 inputs live in a temporary folder removed at the end of the run: a run adds nothing to the
 `datasets` cache.
+
+Shards are counted apart and merged exactly (`textrnn.preprocessing.count_files`):
+`count_only` writes a shard's `counts.parquet` and `counts.json` instead of the outputs above,
+and `merge_counts` sums such folders and writes `vocab.json`, `stats.json` and the plots as
+counting the concatenated shards would (there is no corpus left to encode).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ import sentencepiece as spm
 from textrnn.io import write_json
 from textrnn.preprocessing.corpus_reader import Corpus
 from textrnn.preprocessing.corpus_stats import CorpusStats
-from textrnn.preprocessing.encoding import encode_corpus
+from textrnn.preprocessing.count_files import read_counts, write_counts
+from textrnn.preprocessing.encoding import FORMATS, encode_corpus
 from textrnn.preprocessing.feature_selection import RULES, FeatureSelector, Selection
 from textrnn.preprocessing.stopwords import get_stopwords
 from textrnn.preprocessing.tokenizers import (
@@ -71,6 +78,7 @@ class PreprocessOptions:
     batch_size: int = 10_000  # documents tokenized, counted, encoded together (memory)
     subword_sample: int = 1_000_000  # sentencepiece trains on at most this many documents
     seed: int = 0  # seeds the sentencepiece sample
+    format: str = "arrow"  # arrow | parquet: how encoded/ is written
 
     def __post_init__(self):
         if self.level not in LEVELS:
@@ -82,6 +90,9 @@ class PreprocessOptions:
         if self.subword_sample <= 100:  # sentencepiece refuses smaller samples
             raise ValueError(f"Received an invalid value for `subword_sample`: "
                              f"{self.subword_sample}; expected an integer above 100.")
+        if self.format not in FORMATS:
+            raise ValueError(f"Received an invalid value for `format`: {self.format!r}; "
+                             f"expected one of {FORMATS}.")
         if self.num_proc < 1:
             raise ValueError(f"Received an invalid value for `num_proc`: {self.num_proc}; "
                              "expected a positive integer.")
@@ -119,32 +130,94 @@ def preprocess(
     """
     options = options or PreprocessOptions()
     out_dir = Path(out_dir)
-    if not inputs:
-        raise ValueError("Received no inputs; pass at least one file or dataset name.")
+    _check_inputs(inputs)
     # A given vocabulary is read first, so that a bad file fails before any long work.
     vocab = Vocabulary.load(options.vocab) if options.vocab is not None else None
     with tempfile.TemporaryDirectory(prefix="textrnn-preprocess-") as workdir:
         corpus = Corpus(inputs, options.text_column, options.encoding_errors, workdir,
                         lowercase=options.lowercase and options.level == "subword")
         tokenizer, sample = build_tokenizer(corpus, out_dir, options)
-        stats = CorpusStats.from_documents(corpus.texts(options.batch_size), tokenizer,
-                                           num_proc=options.num_proc,
-                                           batch_size=options.batch_size)
-        log(f"counted {stats.num_docs:,} documents from {len(inputs)} input(s): "
-            f"{stats.num_tokens:,} tokens of {stats.num_types:,} types")
+        stats = count_corpus(corpus, tokenizer, options, log)
         selection = None
         if vocab is None:
             vocab, selection = build_vocabulary(stats, options)
         encode_corpus(corpus, tokenizer, vocab, out_dir / "encoded", options.num_proc,
-                      options.batch_size)
-    vocab.save(out_dir / "vocab.json")
+                      options.batch_size, options.format)
     summary = summarize(stats, vocab, selection, tokenizer, inputs, options)
     summary["subword_sample"] = sample
+    write_outputs(out_dir, stats, vocab, summary, log, encoded=True)
+    return summary
+
+
+def count_only(inputs: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
+               options: PreprocessOptions | None = None,
+               log: Callable[[str], Any] = print) -> None:
+    """Count a shard and write its partial counts (`count_files.write_counts`) to `out_dir`.
+
+    The counts are not cut: `merge_counts` applies the options' cuts to the merged totals.
+    Char and word levels only (each shard would train its own subword model).
+    """
+    options = options or PreprocessOptions()
+    _check_inputs(inputs)
+    if options.level == "subword":
+        raise ValueError("Shards are counted apart at level 'char' or 'word' only: a subword "
+                         "model is trained on the whole corpus, so count it in one run.")
+    with tempfile.TemporaryDirectory(prefix="textrnn-preprocess-") as workdir:
+        corpus = Corpus(inputs, options.text_column, options.encoding_errors, workdir)
+        tokenizer, _ = build_tokenizer(corpus, Path(out_dir), options)
+        stats = count_corpus(corpus, tokenizer, options, log)
+    write_counts(out_dir, stats, tokenizer, [str(source) for source in inputs])
+    log(f"wrote {out_dir}/counts.parquet, counts.json")
+
+
+def merge_counts(count_dirs: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
+                 options: PreprocessOptions | None = None,
+                 log: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Merge shards' counts (`count_only`) and write what `preprocess` writes but `encoded/`.
+
+    The level and lowercasing are the shards' (`options.level` and `options.lowercase` are
+    not used); the options' cuts select the vocabulary from the merged totals, so the
+    outputs equal those of counting the concatenated shards in one run.
+
+    Returns:
+        The summary written to `stats.json`.
+    """
+    options = options or PreprocessOptions()
+    stats, tokenizer, inputs = read_counts(count_dirs)
+    log(f"merged {len(count_dirs)} count(s): {stats.num_docs:,} documents, "
+        f"{stats.num_tokens:,} tokens of {stats.num_types:,} types")
+    options = dataclasses.replace(options, level=tokenizer.level,
+                                  lowercase=bool(getattr(tokenizer, "lowercase", False)))
+    vocab, selection = build_vocabulary(stats, options)
+    summary = summarize(stats, vocab, selection, tokenizer, inputs, options)
+    summary["subword_sample"] = None
+    summary["merged_counts"] = [str(folder) for folder in count_dirs]
+    write_outputs(out_dir, stats, vocab, summary, log, encoded=False)
+    return summary
+
+
+def count_corpus(corpus: Corpus, tokenizer: Tokenizer, options: PreprocessOptions,
+                 log: Callable[[str], Any] = print) -> CorpusStats:
+    """TF, DF and sizes of the corpus, counted a batch at a time in `options.num_proc`."""
+    stats = CorpusStats.from_documents(corpus.texts(options.batch_size), tokenizer,
+                                       num_proc=options.num_proc,
+                                       batch_size=options.batch_size)
+    log(f"counted {stats.num_docs:,} documents from {len(corpus.sources)} input(s): "
+        f"{stats.num_tokens:,} tokens of {stats.num_types:,} types")
+    return stats
+
+
+def write_outputs(out_dir: Path, stats: CorpusStats, vocab: Vocabulary, summary: dict[str, Any],
+                  log: Callable[[str], Any], encoded: bool) -> None:
+    """Write `vocab.json`, `stats.json`, `zipf.png` and `coverage.png` into `out_dir`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab.save(out_dir / "vocab.json")
     write_json(out_dir / "stats.json", summary)
     write_plots(stats, out_dir, _cut_rank(stats, vocab))
     log(f"vocabulary of {len(vocab):,} ids covers {summary['coverage']:.2%} of the tokens; "
-        f"wrote {out_dir}/vocab.json, stats.json, zipf.png, coverage.png, encoded/")
-    return summary
+        f"wrote {out_dir}/vocab.json, stats.json, zipf.png, coverage.png"
+        + (", encoded/" if encoded else ""))
 
 
 def build_tokenizer(corpus: Corpus, out_dir: Path,
@@ -245,6 +318,11 @@ def _zipf_cut_report(stats: CorpusStats, target: float | None) -> dict[str, Any]
 
 
 # === Helpers ===
+
+
+def _check_inputs(inputs: Sequence[str | os.PathLike]) -> None:
+    if not inputs:
+        raise ValueError("Received no inputs; pass at least one file or dataset name.")
 
 
 def _cut_rank(stats: CorpusStats, vocab: Vocabulary) -> int | None:

@@ -120,3 +120,60 @@ def test_split_text_is_contiguous_and_cut_at_line_breaks():
     assert splits.train + splits.validation + splits.test == text
     assert all(part.endswith("\n") for _, part in splits.items())
     assert len(splits.train) >= 0.9 * len(text) and splits.validation and splits.test
+
+
+STREAM_TEXT = ("The cat sat on the mat.\r\nA dog ran in the fog.\n\nthe cat ran to the dog\n"
+               "Zebras are rare; the zebra ran.\nend of text") * 7
+
+
+@pytest.mark.parametrize(("level", "options"), [
+    ("char", {}),
+    ("word", {"lowercase": True, "min_df": 2}),
+    ("word", {"coverage": 0.8}),
+    ("subword", {"vocab_size": 60}),
+])
+def test_streamed_corpus_gives_the_ids_of_the_whole_text(tmp_path, monkeypatch, level,
+                                                         options):
+    from textrnn.tasks.language_model import corpus_stream
+    from textrnn.tasks.language_model.data import load_corpus
+
+    path = tmp_path / "corpus.txt"
+    path.write_text(STREAM_TEXT, encoding="utf-8")
+    # The one-string path: the whole text, split, vocabulary and ids in one piece each.
+    splits = split_text(load_corpus(str(path)))
+    whole = LanguageModelPreprocessor.build(splits.train, level, tmp_path / "a", **options)
+    expected = {name: np.asarray(whole.vocabulary.encode(whole.tokens(text)), dtype="int32")
+                for name, text in splits.items()}
+    monkeypatch.setattr(corpus_stream, "CHUNK_CHARS", 13)  # many chunk boundaries
+    streamed, ids = LanguageModelPreprocessor.from_corpus(str(path), tmp_path / "b",
+                                                          level=level, **options)
+    assert streamed.vocabulary.tokens == whole.vocabulary.tokens
+    if level == "subword":  # the same sentences in the same order train the same model
+        assert (tmp_path / "a" / "subword.model").read_bytes() == (
+            tmp_path / "b" / "subword.model").read_bytes()
+    assert set(ids) == set(expected)
+    for name, array in ids.items():
+        assert array.dtype == np.int32
+        np.testing.assert_array_equal(array, expected[name])
+        np.testing.assert_array_equal(whole.encode(splits.items()[
+            ["train", "validation", "test"].index(name)][1]), expected[name])
+    assert len(ids["validation"]) and len(ids["test"])
+
+
+def test_streamed_corpus_reuses_the_run_folders_preprocessor(tmp_path, char_preprocessor):
+    char_preprocessor.save(tmp_path)
+    path = tmp_path / "corpus.txt"
+    path.write_text("the cat\nZZZ\n" * 30, encoding="utf-8")
+    loaded, ids = LanguageModelPreprocessor.from_corpus(str(path), tmp_path)
+    assert loaded.vocabulary.tokens == char_preprocessor.vocabulary.tokens
+    assert char_preprocessor.vocabulary.unk_id in ids["train"]
+
+
+def test_id_buffer_grows_past_its_first_capacity():
+    from textrnn.tasks.language_model.preprocessor import _IdBuffer
+
+    buffer = _IdBuffer(3)
+    for size in (2, 5, 0, 9):
+        buffer.extend(np.arange(size, dtype="int32"))
+    expected = np.concatenate([np.arange(size) for size in (2, 5, 0, 9)])
+    np.testing.assert_array_equal(buffer.result(), expected)
