@@ -1,10 +1,12 @@
 import csv
 import json
+import types
 
 import keras
 import numpy as np
 import pytest
 
+from textrnn import runs
 from textrnn.errors import InputError, TrainingDiverged
 from textrnn.runs import (
     check_writable,
@@ -83,6 +85,23 @@ def test_history_csv_curves_and_metrics(tmp_path, capsys):
     write_metrics(tmp_path, {"val_loss": 1.25, "epochs": 2})
     assert json.loads((tmp_path / "metrics.json").read_text()) == {"val_loss": 1.25, "epochs": 2}
     assert "val_loss" in capsys.readouterr().out
+
+
+def test_the_curves_are_redrawn_at_most_every_plot_every_seconds_and_at_the_end(
+        tmp_path, monkeypatch):
+    plotted = []
+    monkeypatch.setattr(runs, "plot_learning_curves",
+                        lambda history, path: plotted.append(len(history)))
+    checkpoint = types.SimpleNamespace(history=[])
+    writer = runs.HistoryWriter(tmp_path, checkpoint, plot_every=3600)
+    for epoch in (1, 2, 3):
+        checkpoint.history.append({"epoch": epoch, "loss": 1.0 / epoch})
+        writer.on_epoch_end(epoch - 1)
+        with open(tmp_path / "history.csv", encoding="utf-8") as handle:
+            assert len(list(csv.DictReader(handle))) == epoch  # the CSV: every epoch
+    writer.on_train_end()
+    writer.on_train_end()
+    assert plotted == [1, 3]  # the first epoch, then once at the end
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

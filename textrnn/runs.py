@@ -24,8 +24,10 @@ def main(argv=None):
 from __future__ import annotations
 
 import csv
+import math
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -209,34 +211,52 @@ def _set_learning_rate(model: keras.Model, learning_rate: float, announce: bool)
 
 
 class HistoryWriter(keras.callbacks.Callback):
-    """Rewrites `history.csv` and `learning_curves.png` after every committed epoch.
+    """Rewrites `history.csv` after every committed epoch, `learning_curves.png` less often.
 
-    List it after `checkpoint`: it writes that checkpoint's history, so an epoch that was
-    not committed (diverged) never reaches the files.
+    The plot is redrawn after an epoch when `plot_every` seconds have passed since the last
+    one (drawing costs about 0.4 s, more than an epoch of a small model), and at the end of
+    training. List it after `checkpoint`: it writes that checkpoint's history, so an epoch
+    that was not committed (diverged) never reaches the files.
     """
 
-    def __init__(self, run_dir: str | os.PathLike, checkpoint: RunCheckpoint):
+    def __init__(self, run_dir: str | os.PathLike, checkpoint: RunCheckpoint,
+                 plot_every: float = 60.0):
         super().__init__()
         self.run_dir = run_dir
         self.checkpoint = checkpoint
+        self.plot_every = plot_every
+        self._plotted_at = -math.inf
+        self._plot_is_current = True
 
     def on_epoch_end(self, epoch, logs=None):
         if self.checkpoint.history:
-            write_history(self.run_dir, self.checkpoint.history)
+            plot = time.monotonic() - self._plotted_at >= self.plot_every
+            self._write(plot)
+
+    def on_train_end(self, logs=None):
+        if self.checkpoint.history and not self._plot_is_current:
+            self._write(plot=True)
+
+    def _write(self, plot: bool) -> None:
+        write_history(self.run_dir, self.checkpoint.history, plot=plot)
+        self._plot_is_current = plot
+        if plot:
+            self._plotted_at = time.monotonic()
 
 
 # === Outputs ===
 
 
-def write_history(run_dir: str | os.PathLike, history: list[dict]) -> None:
-    """Writes `history.csv` (one row per epoch) and `learning_curves.png`."""
+def write_history(run_dir: str | os.PathLike, history: list[dict], plot: bool = True) -> None:
+    """Writes `history.csv` (one row per epoch) and, with `plot`, `learning_curves.png`."""
     run_dir = Path(run_dir)
     columns = sorted({key for row in history for key in row} - {"epoch"})
     with atomic_write(run_dir / HISTORY_FILE) as handle:
         writer = csv.DictWriter(handle, ["epoch", *columns])
         writer.writeheader()
         writer.writerows(history)
-    plot_learning_curves(history, run_dir / CURVES_FILE)
+    if plot:
+        plot_learning_curves(history, run_dir / CURVES_FILE)
 
 
 def plot_learning_curves(history: list[dict], path: str | os.PathLike) -> None:

@@ -229,7 +229,7 @@ TINY_LM = ["--units", "8", "--embedding-dim", "8", "--batch-size", "16", "--lr",
 def test_pretrain_lm_run_has_both_stages_and_loads(data_dir, tmp_path):
     data = write_tsv(data_dir / "topics_lm.tsv", GROUPS, 120, seed=2)
     out = tmp_path / "ulmfit"
-    argv = ["--data", str(data), "--out", str(out), "--pretrain-lm", "--epochs", "3", *TINY_LM]
+    argv = ["--data", str(data), "--out", str(out), "--pretrain-lm", "--epochs", "2", *TINY_LM]
     assert main(argv) == 0
     for name in ("lm/model.keras", "lm/vocab.json", "model.keras", "metrics.json"):
         assert (out / name).exists(), name
