@@ -1,6 +1,6 @@
 """The one module that touches Keras' and TensorFlow's private APIs.
 
-textrnn needs three things neither library makes public. Each is imported here and nowhere
+textrnn needs four things neither library makes public. Each is imported here and nowhere
 else, so a Keras or TensorFlow release that moves one breaks this module (with a message naming
 the symbol and the installed version), not a layer or an optimizer far from the cause.
 `tests/test_compat.py` imports every symbol listed in `PRIVATE_SYMBOLS` and checks that no other
@@ -12,6 +12,9 @@ module of the package mentions a private path.
   optimizer's variables twice (Keras' own `LossScaleOptimizer` uses it the same way).
 - `strategy_supports_no_merge_call`: whether a `tf.distribute` strategy can apply gradients
   without `merge_call` (the same check `LossScaleOptimizer` makes).
+- `in_symbolic_scope`: whether Keras is only tracing shapes (its symbolic build), where a
+  metric may see stand-in labels: under a `tf.distribute` strategy Keras builds the metrics
+  from the MEAN over replicas of the first batch, which turns integer labels into floats.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import keras
 PRIVATE_SYMBOLS = (
     ("keras.src.layers.rnn.dropout_rnn_cell", "DropoutRNNCell"),
     ("keras.src.utils.tracking", "no_automatic_dependency_tracking"),
+    ("keras.src.backend.common.symbolic_scope", "in_symbolic_scope"),
 )
 # Reached through `tf.__internal__` (TensorFlow is imported only when a TF strategy runs).
 TF_INTERNAL_PATH = ("distribute", "strategy_supports_no_merge_call")
@@ -44,6 +48,7 @@ def private_symbol(module: str, name: str) -> Any:
 
 DropoutRNNCell = private_symbol(*PRIVATE_SYMBOLS[0])
 no_automatic_dependency_tracking = private_symbol(*PRIVATE_SYMBOLS[1])
+in_symbolic_scope = private_symbol(*PRIVATE_SYMBOLS[2])
 
 
 def strategy_supports_no_merge_call() -> bool:

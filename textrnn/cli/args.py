@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from textrnn.training.distribute import STRATEGIES
+
 
 def document_frequency(value: str) -> int | float:
     """`--min-df` / `--max-df`: an int is a number of documents, a float a share of them.
@@ -91,7 +93,7 @@ def add_model_args(parser: argparse.ArgumentParser, defaults: Mapping[str, Any],
 def add_training_args(parser: argparse.ArgumentParser,
                       defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
     """`--batch-size`, `--lr`, `--clip`, `--epochs`, `--max-minutes`, `--seed`, `--out`,
-    `--tensorboard`."""
+    `--tensorboard`, `--distribute`."""
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
     group.add_argument("--lr", type=positive, default=defaults.get("lr"), help="learning rate")
@@ -104,6 +106,10 @@ def add_training_args(parser: argparse.ArgumentParser,
     group.add_argument("--out", default=defaults["out"], help="run folder (resumes if present)")
     group.add_argument("--tensorboard", action="store_true",
                        help="also write TensorBoard logs to OUT/logs")
+    group.add_argument("--distribute", choices=STRATEGIES, default="default",
+                       help="mirrored: every local GPU (or CPU); multiworker: the machines "
+                       "of TF_CONFIG; auto: multiworker or mirrored where there is more than "
+                       "one; the batch is split between the replicas")
     return group
 
 

@@ -144,7 +144,7 @@ def train_and_evaluate(args, run_dir, splits, start: float) -> dict:
         train_part, validation, run_dir, args.epochs, args.patience, args.lr, args.clip,
         args.class_weight, args.batch_size, minutes, args.seed, args.tensorboard,
         args.weight_decay, transfer and args.unfreeze, args.lr_decay if transfer else None,
-        ensemble=args.ensemble)
+        ensemble=args.ensemble, distribute=args.distribute)
     write_history(run_dir, history)
     return task.evaluate_with_baseline(train_part, validation, test, args.class_weight,
                                        args.seed, run_dir / "confusion_matrix.png")

@@ -26,7 +26,6 @@ from textrnn.cli import args as shared
 from textrnn.preprocessing.registry import LEVELS
 from textrnn.runs import cli, legacy_settings, start_run, write_history, write_metrics
 from textrnn.tasks import language_model as lm
-from textrnn.training.distribute import STRATEGIES
 
 # === Defaults (tuned for tinyshakespeare on a 2-core CPU in about 15 minutes) ===
 DEFAULTS = dict(
@@ -90,7 +89,6 @@ def parse_args(argv=None):
     train.add_argument("--reset-every", type=shared.non_negative_int,
                        default=DEFAULTS["reset_every"],
                        help="reset the carried state every N windows (0: only per epoch)")
-    train.add_argument("--distribute", choices=STRATEGIES, default="default")
     train.add_argument("--no-baseline", action="store_true", help="skip the n-gram baseline")
     shared.add_schedule_args(parser, DEFAULTS)
     gen = parser.add_argument_group("generation")

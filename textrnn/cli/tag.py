@@ -52,7 +52,7 @@ DEFAULTS = dict(
 FIELDS = ("data", "tag_column", "test_data", "encoding_errors", "tokenizer", "cell", "layers",
           "units", "embedding_dim", "dropout", "char_encoder", "char_dim", "char_units",
           "max_word_length", "crf", "word_dropout", "batch_size", "lr", "clip", "epochs",
-          "max_minutes", "seed", "out")
+          "max_minutes", "seed", "out", "distribute")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -119,7 +119,7 @@ def train(args: argparse.Namespace) -> None:
         train_part, run_dir, validation, word_dropout=args.word_dropout,
         batch_size=args.batch_size, lr=args.lr, clip=args.clip, epochs=args.epochs,
         max_minutes=args.max_minutes, seed=args.seed, tensorboard=args.tensorboard,
-        cell=args.cell, units=args.units, num_layers=args.layers,
+        distribute=args.distribute, cell=args.cell, units=args.units, num_layers=args.layers,
         embedding_dim=args.embedding_dim, char_encoder=args.char_encoder,
         char_dim=args.char_dim, char_units=args.char_units, dropout=args.dropout, crf=args.crf)
     minutes = (time.monotonic() - started) / 60

@@ -53,9 +53,10 @@ HEATMAPS = 3
 FIELDS = ("data", "encoding_errors", "source_column", "target_column", "split_column",
           "vocab_size", "shared_vocab", "max_length", "cell", "attention", "units",
           "embedding_dim", "dropout", "label_smoothing", "batch_size", "lr", "clip", "epochs",
-          "max_minutes", "seed", "out", "tensorboard", "beam", "length_penalty")
+          "max_minutes", "seed", "out", "tensorboard", "beam", "length_penalty", "distribute")
 MODEL_OPTIONS = ("cell", "units", "embedding_dim", "dropout")  # TranslatorTask's, and `fit`'s:
-FIT_SETTINGS = ("label_smoothing", "batch_size", "clip", "epochs", "max_minutes", "tensorboard")
+FIT_SETTINGS = ("label_smoothing", "batch_size", "clip", "epochs", "max_minutes", "tensorboard",
+                "distribute")
 LEGACY = {"encoding_errors": "strict"}  # in runs made before this flag
 
 

@@ -153,7 +153,7 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
         return [ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in sizes]
 
-    def fast_sequence(self, inputs, states, mask, training=False):
+    def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         """Runs the whole sequence with the input projection done as one matmul.
 
         Args:
@@ -161,14 +161,38 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
             states: list of `[batch, size]` initial states.
             mask: `None` or a float `[timesteps, batch, 1]` tensor, 1 where a step counts.
             training: whether dropout is active.
+            sequences: whether the outputs of all steps are wanted; if not, a backend's
+                kernel may return only the last one, `[1, batch, units]`.
 
         Returns:
-            `(outputs [timesteps, batch, units], final_states)`.
+            `(outputs [timesteps or 1, batch, units], final_states)`.
 
         Raises:
             NotImplementedError: when the configuration needs the generic per-step loop.
         """
         raise NotImplementedError
+
+    def inference_sequence(self, inputs, states, mask, sequences):
+        """Runs the whole sequence forward only (no dropout), with the backend's kernel.
+
+        Args: `inputs`, `states`, `mask` and `sequences` as for `fast_sequence`.
+
+        Returns:
+            `(outputs [timesteps or 1, batch, units], final_states)`.
+
+        Raises:
+            NotImplementedError: the backend has no kernel (`textrnn.layers.backend`); the
+                layer runs its generic per-step loop.
+        """
+        raise NotImplementedError
+
+    def inference_operands(self, inputs):
+        """`(inputs, kernel, bias, recurrent_kernel)`: tensors of one dtype, for a backend's
+        inference kernel (which, unlike `keras.ops`, does not promote e.g. integer inputs)."""
+        kernel = ops.convert_to_tensor(self.kernel)
+        bias = None if self.bias is None else ops.convert_to_tensor(self.bias)
+        recurrent_kernel = ops.convert_to_tensor(self.recurrent_kernel)
+        return ops.cast(inputs, kernel.dtype), kernel, bias, recurrent_kernel
 
     def uses_default_activations(self, recurrent_activation="sigmoid"):
         """Whether the activations are those the hand-written gradients assume."""

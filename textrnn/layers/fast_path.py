@@ -16,6 +16,8 @@ from itertools import pairwise
 import keras
 from keras import ops
 
+from textrnn.layers import backend
+
 
 def custom_gradient(forward):
     """`keras.ops.custom_gradient` for `forward(*inputs) -> (outputs, grad)` on every backend.
@@ -123,10 +125,14 @@ def scan(step, init, xs, reverse=False, unroll=None):
     On TensorFlow `unroll` defaults to the while loop's `parallel_iterations` (32, as Keras'
     own RNN loop uses), letting it overlap independent work of nearby steps; on JAX it would
     copy the step body, which measured no faster, so it defaults to 1 there. `unroll=True`
-    runs a Python loop instead (`unrolled_scan`), as Keras' `unroll=True` layers do.
+    runs a Python loop instead (`unrolled_scan`), as Keras' `unroll=True` layers do. Where the
+    backend has its own kernels (`textrnn.layers.backend`), their `scan` runs instead.
     """
     if unroll is True:
         return unrolled_scan(step, init, xs, reverse)
+    kernels = backend.kernels()
+    if kernels is not None:
+        return kernels.scan(step, init, xs, reverse=reverse)
     if unroll is None:
         unroll = 32 if keras.backend.backend() == "tensorflow" else 1
     flat = keras.tree.flatten(xs)

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from textrnn.layers import backend
 from textrnn.layers import fast_path as fp
 from textrnn.layers.cell import RecurrentCell, check_implementation, get_activation
 from textrnn.layers.rnn import GatedRNNLayer
@@ -106,17 +107,38 @@ class GRUCell(RecurrentCell):
         """The state seen by each of the 3 gates after (per-gate) recurrent dropout."""
         return [tensor] * 3 if mask is None else [tensor * m for m in mask]
 
-    def fast_sequence(self, inputs, states, mask, training=False):
+    def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         if not self.reset_after:
             raise NotImplementedError
         projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
         recurrent_bias = self.recurrent_bias()
         if recurrent_bias is None:
             recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        outputs = _gru_recurrence(
-            projected, kernel, ops.copy(recurrent_bias), states[0], *mask_arguments
-        )
+        recurrence = getattr(backend.kernels(), "gru_recurrence", None)
+        if recurrence is None:
+            outputs = _gru_recurrence(
+                projected, kernel, ops.copy(recurrent_bias), states[0], *mask_arguments
+            )
+        else:
+            outputs = recurrence(
+                projected, kernel, recurrent_bias, states[0], *mask_arguments, sequences=sequences
+            )
         return outputs, [outputs[-1]]
+
+    def inference_sequence(self, inputs, states, mask, sequences):
+        run = getattr(backend.kernels(), "gru_inference", None)
+        if run is None:
+            raise NotImplementedError
+        activations = (self.activation, self.recurrent_activation)
+        outputs, h = run(
+            *self.inference_operands(inputs),
+            activations,
+            self.reset_after,
+            states[0],
+            mask,
+            sequences,
+        )
+        return outputs, [h]
 
     def get_config(self):
         config = {

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from textrnn.layers import backend
 from textrnn.layers import fast_path as fp
 from textrnn.layers.cell import RecurrentCell, check_implementation, get_activation
 from textrnn.layers.rnn import GatedRNNLayer
@@ -104,10 +105,28 @@ class LSTMCell(RecurrentCell):
             return [tensor] * 4
         return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 4
 
-    def fast_sequence(self, inputs, states, mask, training=False):
+    def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        outputs, c_last = _lstm_recurrence(projected, kernel, states[0], states[1], *mask_arguments)
+        recurrence = getattr(backend.kernels(), "lstm_recurrence", None)
+        if recurrence is None:
+            outputs, c_last = _lstm_recurrence(
+                projected, kernel, states[0], states[1], *mask_arguments
+            )
+        else:
+            outputs, c_last = recurrence(
+                projected, kernel, states[0], states[1], *mask_arguments, sequences=sequences
+            )
         return outputs, [outputs[-1], c_last]
+
+    def inference_sequence(self, inputs, states, mask, sequences):
+        run = getattr(backend.kernels(), "lstm_inference", None)
+        if run is None:
+            raise NotImplementedError
+        activations = (self.activation, self.recurrent_activation)
+        outputs, (h, c) = run(
+            *self.inference_operands(inputs), activations, states[0], states[1], mask, sequences
+        )
+        return outputs, [h, c]
 
     def get_config(self):
         config = {

@@ -3,8 +3,9 @@
 The cell computes one step; this layer owns the loop over time, masking, initial and stateful
 states and `go_backwards`. In training it first asks the cell for its fast path (input
 projection for all steps as one matmul, then only the recurrent part stepped, with a
-hand-written backward pass); for inference (except on eager torch), with `unroll=True`, or
-when the cell raises `NotImplementedError`, it runs the generic loop that calls the cell once
+hand-written backward pass); in inference (except on eager torch) for the backend's
+forward-only loop (`textrnn.layers.backend`, TensorFlow and JAX); with `unroll=True`, or when
+the cell raises `NotImplementedError`, it runs the generic loop that calls the cell once
 per step. Both loops scan with
 `fast_path.scan`, which packs several scanned tensors (inputs and mask) into one, as the
 TensorFlow backend's scan fails on several of unknown length.
@@ -20,6 +21,38 @@ from textrnn.layers.cell import RecurrentCell
 from textrnn.layers.fast_path import scan
 
 LAYER_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll")
+
+
+def replica_state_rows(layer_name, batch_size):
+    """Rows of a stateful layer's carried state, and the options of its variables.
+
+    Under a `tf.distribute` strategy of N > 1 replicas each replica runs `batch_size / N` rows
+    of every global batch (replica r rows `r * batch_size / N` onwards, the same rows every
+    batch), so each carries its own state of that many rows: an "on_read" variable has one
+    local copy per replica. Everywhere else (one device, JAX's global-view `keras.distribution`)
+    the state is one `[batch_size, units]` variable.
+
+    Returns:
+        `(rows, options)`: the state's batch dimension, and keyword arguments for
+        `keras.Variable`.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return batch_size, {}
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync if (
+        tf.distribute.has_strategy()) else 1
+    if replicas == 1:
+        return batch_size, {}
+    if batch_size % replicas:
+        raise ValueError(
+            f"Layer `{layer_name}` has `stateful=True` and a batch size of {batch_size}, which "
+            f"does not split evenly over the {replicas} replicas of the distribution strategy. "
+            f"Use a batch size that is a multiple of {replicas}."
+        )
+    # "only_first_replica": a read outside a replica (e.g. a checkpoint) sees replica 0's rows.
+    return batch_size // replicas, {"synchronization": "on_read",
+                                    "aggregation": "only_first_replica"}
 
 
 class RNNLayer(keras.layers.Layer):
@@ -42,8 +75,9 @@ class RNNLayer(keras.layers.Layer):
         zero_output_for_mask: Output zeros at masked steps instead of carrying the previous
             output (`keras.layers.Bidirectional` turns it on when returning sequences).
         use_fast_path: In training (on torch, which runs eagerly, also in inference), try the
-            projected-input fast path first. Default `True`;
-            `False` forces the generic per-step loop (same numbers, slower to train).
+            projected-input fast path first, and in inference the backend's forward-only
+            loop. Default `True`; `False` forces the generic per-step loop (same numbers,
+            slower).
         activity_regularizer: Optional regularizer applied to the output.
 
     Call arguments:
@@ -156,9 +190,10 @@ class RNNLayer(keras.layers.Layer):
         if not self.cell.built:
             self.cell.build((sequences_shape[0], sequences_shape[-1]))
         if self.stateful:
+            rows, options = replica_state_rows(self.name, sequences_shape[0])
             states = [
-                keras.Variable(state, trainable=False, name="rnn_state")
-                for state in self.cell.get_initial_state(sequences_shape[0])
+                keras.Variable(state, trainable=False, name="rnn_state", **options)
+                for state in self.cell.get_initial_state(rows)
             ]
             object.__setattr__(self, "states", states)
 
@@ -236,10 +271,16 @@ class RNNLayer(keras.layers.Layer):
         # the [timesteps, batch, gates * units] tensor costs more memory traffic than it
         # saves), but torch runs eagerly, where one cell call per step costs more (the fast
         # path measured 1.6x faster for inference there).
+        # Otherwise a backend's forward-only kernel may run (`textrnn.layers.backend`). Without
+        # `return_sequences` a backend's kernels may return the last output alone, [1, batch,
+        # units] (`outputs * mask` in `call` then still zeroes it where the last step is masked).
         eager = keras.backend.backend() == "torch"
-        if self.use_fast_path and (training or eager) and not self.unroll:
+        sequences = self.return_sequences
+        if self.use_fast_path and not self.unroll:
             try:
-                return self.cell.fast_sequence(inputs, states, mask, training)
+                if training or eager:
+                    return self.cell.fast_sequence(inputs, states, mask, training, sequences)
+                return self.cell.inference_sequence(inputs, states, mask, sequences)
             except NotImplementedError:
                 pass
         return self._generic_loop(inputs, states, mask, training)

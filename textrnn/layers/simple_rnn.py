@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from textrnn.layers import backend
 from textrnn.layers import fast_path as fp
 from textrnn.layers.cell import RecurrentCell
 from textrnn.layers.rnn import RNNLayer
@@ -43,10 +44,23 @@ class SimpleRNNCell(RecurrentCell):
         output = self.activation(h + ops.matmul(previous, self.recurrent_kernel_for(training)))
         return output, [output] if isinstance(states, (list, tuple)) else output
 
-    def fast_sequence(self, inputs, states, mask, training=False):
+    def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
+        recurrence = getattr(backend.kernels(), "tanh_recurrence", None)
+        if recurrence is None:
+            outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
+        else:
+            outputs = recurrence(projected, kernel, states[0], *mask_arguments, sequences=sequences)
         return outputs, [outputs[-1]]
+
+    def inference_sequence(self, inputs, states, mask, sequences):
+        run = getattr(backend.kernels(), "simple_rnn_inference", None)
+        if run is None:
+            raise NotImplementedError
+        outputs, h = run(
+            *self.inference_operands(inputs), self.activation, states[0], mask, sequences
+        )
+        return outputs, [h]
 
 
 @fp.custom_gradient

@@ -6,7 +6,7 @@
 - `bptt`: `bptt_batches` for stateful truncated BPTT, `ResetStatesCallback`.
 - `checkpoint`: `RunCheckpoint`, `load_run`, `save_model_atomic`.
 - `budget`: `TimeBudget`.
-- `distribute`: `get_strategy`, `replica_count`.
+- `distribute`: `get_strategy`, `replica_count`, `strategy_scope`.
 - `schedules`: `OneCycle`, `SlantedTriangular`, `FitScheduleToBudget`, `constant_or_schedule`.
 - `lr_finder`: `find_learning_rate` (the learning-rate range test), `LRFinderResult`.
 - `gradient_flow`: `hidden_state_gradients`, `gradient_flow`, `recurrent_spectral_norm`,
@@ -24,7 +24,7 @@ from textrnn.training.checkpoint import (
     save_model_atomic,
 )
 from textrnn.training.clipping import GlobalNormClipping, clip_by_global_norm, global_norm
-from textrnn.training.distribute import get_strategy, replica_count
+from textrnn.training.distribute import get_strategy, replica_count, strategy_scope
 from textrnn.training.gradient_flow import (
     gradient_flow,
     hidden_state_gradients,
@@ -64,6 +64,7 @@ __all__ = [
     "clip_by_global_norm",
     "get_strategy",
     "replica_count",
+    "strategy_scope",
     "global_norm",
     "gradient_flow",
     "hidden_state_gradients",

@@ -12,6 +12,8 @@ import math
 import keras
 from keras import ops
 
+from textrnn._compat import in_symbolic_scope
+
 
 class _TokenCrossEntropy(keras.metrics.Metric):
     """Sums token cross-entropy and token counts; subclasses turn the mean into a result."""
@@ -61,7 +63,9 @@ class _TokenCrossEntropy(keras.metrics.Metric):
         self.count.assign_add(ops.sum(weights))
 
     def _check_inputs(self, y_true, y_pred) -> None:
-        if "int" not in keras.backend.standardize_dtype(y_true.dtype):
+        # Under a tf.distribute strategy Keras builds the metrics from a stand-in batch whose
+        # `y` is the MEAN over replicas of the first real one (floats); real batches are checked.
+        if not in_symbolic_scope() and "int" not in keras.backend.standardize_dtype(y_true.dtype):
             raise ValueError(
                 f"{type(self).__name__} expects integer token ids as `y_true`, got dtype "
                 f"{keras.backend.standardize_dtype(y_true.dtype)} with shape {y_true.shape}. "

@@ -1,3 +1,4 @@
+import contextlib
 import math
 import re
 
@@ -184,14 +185,19 @@ def test_a_repeated_epoch_replaces_its_sample(trained, tmp_path):
     assert samples_before(tmp_path / "missing.txt", 1) == ""
 
 
-def test_several_replicas_are_refused_before_training(tmp_path, monkeypatch):
-    class TwoReplicas:
-        num_replicas_in_sync = 2
+def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, monkeypatch):
+    """Each replica carries the state of batch_size / N streams (tests/training/
+    test_distribute.py trains on two); 4 streams do not split over 3 replicas."""
 
-    monkeypatch.setattr(lm_task, "get_strategy", lambda name: TwoReplicas())
+    class ThreeReplicas:
+        num_replicas_in_sync = 3
+
+    monkeypatch.setattr(lm_task, "strategy_scope",
+                        lambda name: contextlib.nullcontext(ThreeReplicas()))
     splits = split_text(TEXT, (0.8, 0.1))
     task = LanguageModelTask(LanguageModelPreprocessor.build(splits.train, "char", tmp_path))
-    with pytest.raises(InputError, match="--distribute mirrored: .* not train on 2 replicas"):
+    with pytest.raises(InputError, match="--batch-size 4 does not split over the 3 replicas of "
+                                         "--distribute mirrored"):
         task.fit(splits.train, splits.validation, tmp_path, epochs=1, distribute="mirrored",
                  **SMALL)
     assert not (tmp_path / "model.keras").exists()

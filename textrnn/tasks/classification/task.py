@@ -50,7 +50,7 @@ from textrnn.tasks.classification.transfer import (
     transfer_encoder,
 )
 from textrnn.tasks.language_model import LanguageModelTask
-from textrnn.training import read_train_state, save_model_atomic
+from textrnn.training import read_train_state, save_model_atomic, strategy_scope
 
 # Recurrent models from scratch: small sets overfit within 2-3 epochs at 3e-3, so early stopping
 # had only coarse choices; 1e-3 measured better or equal on SMS spam and the UD EWT genres
@@ -209,7 +209,7 @@ class ClassifierTask(Task):
             clip: float = 1.0, class_weight: str = "balanced", batch_size: int = 32,
             max_minutes: float | None = None, seed: int = 0, tensorboard: bool = False,
             weight_decay: float = 0.0, unfreeze: bool = False, lr_decay: float | None = None,
-            verbose: int | str = 2, ensemble: int = 1) -> list[dict]:
+            verbose: int | str = 2, ensemble: int = 1, distribute: str = "default") -> list[dict]:
         """Trains in `run_dir`, resuming its checkpoint; keeps the best epoch's weights.
 
         Writes the preprocessor, `model.keras` (each epoch, then the best one),
@@ -235,6 +235,8 @@ class ClassifierTask(Task):
                 `predict_proba` averages their probabilities. `max_minutes` covers them all:
                 each member gets an equal share of what is left when it starts. A transferred
                 encoder (`from_language_model`) is every member's starting point.
+            distribute: a strategy name of `textrnn.training.get_strategy`; every member is
+                built and trained in its scope, each batch split between the replicas.
 
         Returns:
             The history of the first member (the one in `run_dir`): one dict of logs per epoch
@@ -264,17 +266,18 @@ class ClassifierTask(Task):
             return compile_classifier(model, learning_rate, clip, weight_decay, multipliers)
 
         members = []
-        for index in range(ensemble):
-            if index:  # the first member trains exactly as a single model did
-                keras.utils.set_random_seed(seed + index)
-            train_data = preprocessor.inputs(texts, labels, batch_size, shuffle=True,
-                                             seed=seed + index, class_weight=weights)
-            members.append(fit_with_early_stopping(
-                new_model, member_dir(run_dir, index), train_data, validation_data, epochs,
-                patience, member_minutes(max_minutes, started, ensemble - index),
-                callbacks=[GradualUnfreezing()] if unfreeze else [], tensorboard=tensorboard,
-                verbose=verbose))
-            preprocessor.check_model(members[-1][0], run_dir)
+        with strategy_scope(distribute):
+            for index in range(ensemble):
+                if index:  # the first member trains exactly as a single model did
+                    keras.utils.set_random_seed(seed + index)
+                train_data = preprocessor.inputs(texts, labels, batch_size, shuffle=True,
+                                                 seed=seed + index, class_weight=weights)
+                members.append(fit_with_early_stopping(
+                    new_model, member_dir(run_dir, index), train_data, validation_data, epochs,
+                    patience, member_minutes(max_minutes, started, ensemble - index),
+                    callbacks=[GradualUnfreezing()] if unfreeze else [],
+                    tensorboard=tensorboard, verbose=verbose))
+                preprocessor.check_model(members[-1][0], run_dir)
         (self.model, history), *others = members
         self.members = [model for model, _ in others]
         return history

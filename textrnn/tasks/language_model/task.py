@@ -14,7 +14,6 @@ from textrnn.runs import fit_resumable, run_lock
 from textrnn.tasks.base import Task
 from textrnn.tasks.language_model.baseline import ngram_baseline
 from textrnn.tasks.language_model.callbacks import SampleCallback
-from textrnn.tasks.language_model.data import load_corpus, split_text
 from textrnn.tasks.language_model.preprocessor import LanguageModelPreprocessor
 from textrnn.tasks.language_model.sampling import continue_text
 from textrnn.training import (
@@ -26,9 +25,9 @@ from textrnn.training import (
     ResetStatesCallback,
     constant_or_schedule,
     find_learning_rate,
-    get_strategy,
     replica_count,
     reset_states,
+    strategy_scope,
 )
 
 LR_FINDER_PLOT = "lr_finder.png"
@@ -90,13 +89,8 @@ class LanguageModelTask(Task):
         Returns:
             `(task, ids, windows)`: ids and windows keyed `train`, `validation`, `test`.
         """
-        splits = split_text(load_corpus(data, text_column, encoding_errors))
-        if cls.preprocessor_class.exists(run_dir):
-            preprocessor = cls.preprocessor_class.load(run_dir)
-        else:
-            preprocessor = cls.preprocessor_class.build(splits.train, level, run_dir,
-                                                        **vocabulary_options)
-        ids = {name: preprocessor.encode(text) for name, text in splits.items()}
+        preprocessor, ids = cls.preprocessor_class.from_corpus(  # streamed, in chunks
+            data, run_dir, text_column, encoding_errors, level, **vocabulary_options)
         windows = {name: preprocessor(stream, batch_size, seq_len)
                    for name, stream in ids.items()}
         print(f"{preprocessor.level} level: vocabulary {len(preprocessor.vocabulary)}, "
@@ -212,7 +206,9 @@ class LanguageModelTask(Task):
                 each epoch start), so prompts, which start from a zero state, are in
                 distribution.
             prompt, sample_length: print and save (`samples.txt`) a sample after each epoch.
-            distribute: a strategy name of `textrnn.training.get_strategy`.
+            distribute: a strategy name of `textrnn.training.get_strategy`. With N replicas
+                each carries the state of `batch_size / N` of the streams, so `batch_size`
+                must be a multiple of N; the losses are those of one device.
             tensorboard: also write TensorBoard logs to `run_dir/logs`.
             **model_options: passed to `build_model` for a new run.
 
@@ -230,13 +226,12 @@ class LanguageModelTask(Task):
         total_steps = max(epochs * (len(x) // batch_size), 1)
         if prompt:
             callbacks.append(SampleCallback(self.preprocessor, prompt, sample_length, run_dir))
-        strategy = get_strategy(distribute)
-        if (replicas := replica_count(strategy)) > 1:
-            raise InputError(
-                f"--distribute {distribute}: the stateful language model does not train on "
-                f"{replicas} replicas yet (each would need its own share of the carried "
-                "state); use --distribute default")
-        with strategy.scope():
+        with strategy_scope(distribute, even_batches=True) as strategy:
+            if batch_size % (replicas := replica_count(strategy)):
+                raise InputError(
+                    f"--batch-size {batch_size} does not split over the {replicas} replicas "
+                    f"of --distribute {distribute} (each carries the state of its share of "
+                    f"the streams); use a multiple of {replicas}")
             self.model, history = fit_resumable(
                 lambda: self.build_model(batch_size, lr, clip, schedule, total_steps,
                                          weight_decay, **model_options), run_dir,

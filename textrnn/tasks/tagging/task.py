@@ -25,7 +25,7 @@ from textrnn.tasks.tagging import evaluation
 from textrnn.tasks.tagging.batches import TagBatches
 from textrnn.tasks.tagging.data import Sentence
 from textrnn.tasks.tagging.preprocessor import TaggerPreprocessor
-from textrnn.training import GlobalNormClipping
+from textrnn.training import GlobalNormClipping, strategy_scope
 
 MODEL_SETTINGS = ("cell", "units", "num_layers", "embedding_dim", "char_encoder", "char_dim",
                   "char_units", "dropout", "crf")
@@ -81,7 +81,8 @@ class TaggerTask(Task):
             validation: Sequence[Sentence] | None = None, *, word_dropout: float = 0.25,
             batch_size: int = 32, lr: float = 2e-3, clip: float = 5.0, epochs: int = 30,
             max_minutes: float | None = None, seed: int = 0, tensorboard: bool = False,
-            verbose: int = 2, **model_settings: Any) -> list[dict]:
+            verbose: int = 2, distribute: str = "default",
+            **model_settings: Any) -> list[dict]:
         """Trains (or resumes) the model in `run_dir`, with a checkpoint per epoch.
 
         The preprocessor is saved in `run_dir` first, so the folder loads with `from_run`.
@@ -99,6 +100,8 @@ class TaggerTask(Task):
             seed: shuffling and word-dropout seed.
             tensorboard: also write TensorBoard logs to `run_dir/logs`.
             verbose: Keras' verbosity.
+            distribute: a strategy name of `textrnn.training.get_strategy`; the model is
+                built and trained in its scope, each batch split between the replicas.
             **model_settings: `build_tagger` settings (see `MODEL_SETTINGS`).
 
         Returns:
@@ -127,9 +130,10 @@ class TaggerTask(Task):
         def build() -> keras.Model:
             return self._build_model(lr, clip, model_settings)
 
-        self.model, history = fit_resumable(
-            build, run_dir, epochs=epochs, max_minutes=max_minutes, tensorboard=tensorboard,
-            monitor="val_loss" if validation else "loss", **fit_kwargs)
+        with strategy_scope(distribute):
+            self.model, history = fit_resumable(
+                build, run_dir, epochs=epochs, max_minutes=max_minutes, tensorboard=tensorboard,
+                monitor="val_loss" if validation else "loss", **fit_kwargs)
         return history
 
     def _unk_rate(self, sentences: Sequence[Sentence], alpha: float) -> np.ndarray | None:
@@ -186,7 +190,10 @@ class TaggerTask(Task):
         for index in range(len(batches)):
             x = batches[index]
             lengths = np.count_nonzero(x["word_ids"], axis=1)  # ids are >= 1 for real words
-            scores = model.predict_on_batch(x)
+            # Under a tf.distribute strategy (a model trained with `distribute=`) Keras'
+            # `predict_on_batch` runs the whole batch on every replica and concatenates the
+            # copies; the first copy is the batch's.
+            scores = model.predict_on_batch(x)[:len(lengths)]
             if crf:
                 best = ops.convert_to_numpy(CRF.decode(scores, x["word_ids"] > 0)[0])
             else:

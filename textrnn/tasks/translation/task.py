@@ -20,7 +20,7 @@ from textrnn.tasks.base import Task
 from textrnn.tasks.translation import evaluation
 from textrnn.tasks.translation.loss import MaskedSparseCrossentropy, log_prior
 from textrnn.tasks.translation.preprocessor import EncodedPairs, TranslatorPreprocessor
-from textrnn.training import GlobalNormClipping
+from textrnn.training import GlobalNormClipping, strategy_scope
 
 
 class TranslatorTask(Task):
@@ -63,7 +63,8 @@ class TranslatorTask(Task):
             validation: tuple[list[str], list[str]] | None = None, *,
             label_smoothing: float = 0.0, batch_size: int = 32, learning_rate: float = 2e-3,
             clip: float = 1.0, epochs: int = 40, max_minutes: float | None = None,
-            tensorboard: bool = False, verbose: int = 2) -> list[dict]:
+            tensorboard: bool = False, verbose: int = 2,
+            distribute: str = "default") -> list[dict]:
         """Trains (or resumes) the model in `run_dir`, with a checkpoint per epoch.
 
         Saves the preprocessor in `run_dir` too (the folder then loads with `from_run`). The
@@ -78,6 +79,8 @@ class TranslatorTask(Task):
             epochs, max_minutes: total epochs of the run; stop cleanly after this long.
             tensorboard: also write TensorBoard logs to `run_dir/logs`.
             verbose: Keras' verbosity (0 also silences the summary line).
+            distribute: a strategy name of `textrnn.training.get_strategy`; the model is
+                built and trained in its scope, each batch split between the replicas.
 
         Returns:
             The history of all epochs of the run (resumed ones included).
@@ -93,10 +96,11 @@ class TranslatorTask(Task):
                           loss=MaskedSparseCrossentropy(label_smoothing))
             return model
 
-        self.model, history = fit_resumable(
-            build, run_dir, epochs, max_minutes, tensorboard=tensorboard,
-            monitor="val_loss" if validation_data else "loss", x=train.x, y=train.y,
-            validation_data=validation_data, batch_size=batch_size, verbose=verbose)
+        with strategy_scope(distribute):
+            self.model, history = fit_resumable(
+                build, run_dir, epochs, max_minutes, tensorboard=tensorboard,
+                monitor="val_loss" if validation_data else "loss", x=train.x, y=train.y,
+                validation_data=validation_data, batch_size=batch_size, verbose=verbose)
         return history
 
     def _encode(self, sources, targets, validation, run_dir, verbose) -> tuple[EncodedPairs, Any]:

@@ -1,0 +1,169 @@
+"""The backend kernels (`textrnn.layers.backend`) give the `keras.ops` reference path's numbers.
+
+On TensorFlow: outputs, final states and the gradients of all of them (with respect to the
+inputs, the initial states and every weight), in training (the fast path with its hand-written
+backward pass) and in inference (the forward-only loops), eagerly and inside a `tf.function`
+(where the kernels' `tf.while_loop`s run). On JAX, which has only the inference loops: their
+outputs and final states. On torch there are no kernels: the module skips.
+"""
+
+import contextlib
+
+import keras
+import numpy as np
+import pytest
+from _helpers import FEATURES, INPUTS, MASK, STEPS, UNITS, assert_close
+
+import textrnn.layers as textrnn_layers
+from textrnn.layers import backend
+
+BACKEND = keras.backend.backend()
+if BACKEND not in ("tensorflow", "jax"):
+    pytest.skip(f"the {BACKEND} backend has no kernels", allow_module_level=True)
+tensorflow_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow kernels")
+if BACKEND == "tensorflow":
+    import tensorflow as tf
+
+# (layer name, extra arguments): the cells, plus configurations that leave the hand-written
+# gradients (other activations, reset_before GRU) and so train through the generic loop.
+VARIANTS = [
+    ("SimpleRNN", {}),
+    ("SimpleRNN", {"activation": "relu"}),
+    ("LSTM", {}),
+    ("LSTM", {"use_bias": False, "unit_forget_bias": False}),
+    ("LSTM", {"recurrent_activation": "hard_sigmoid"}),
+    ("GRU", {}),
+    ("GRU", {"use_bias": False}),
+    ("GRU", {"reset_after": False}),
+]
+IDS = [name + "".join(f"-{k}={v}" for k, v in extra.items()) for name, extra in VARIANTS]
+
+
+def make_layer(name, extra, **options):
+    layer = getattr(textrnn_layers, name)(UNITS, return_state=True, **extra, **options)
+    layer.build((None, STEPS, FEATURES))
+    rng = np.random.default_rng(1)
+    layer.set_weights(
+        [0.5 * rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()]
+    )
+    return layer
+
+
+def outputs_and_gradients(layer, reference, graph, training, mask=None):
+    """The layer's outputs and the gradients of a weighted sum of them, on either path."""
+    inputs = tf.constant(INPUTS)
+    rng = np.random.default_rng(2)
+    states = [
+        tf.constant(rng.normal(size=(INPUTS.shape[0], size)), "float32")
+        for size in layer.state_sizes
+    ]
+    weights = [None]  # fixed random weights per output, drawn once
+
+    def run(inputs, states):
+        with tf.GradientTape() as tape:
+            tape.watch([inputs, *states])
+            outputs = layer(inputs, initial_state=states, mask=mask, training=training)
+            if weights[0] is None:
+                weights[0] = [
+                    np.random.default_rng(3).normal(size=o.shape).astype("float32") for o in outputs
+                ]
+            loss = sum(tf.reduce_sum(o * w) for o, w in zip(outputs, weights[0], strict=True))
+        sources = [inputs, *states, *layer.trainable_variables]
+        return list(outputs) + tape.gradient(loss, sources)
+
+    function = tf.function(run) if graph else run
+    with backend.reference_only() if reference else contextlib.nullcontext():
+        return function(inputs, states)
+
+
+def test_backend_has_kernels():
+    assert backend.kernels() is not None
+    with backend.reference_only():
+        assert backend.kernels() is None
+
+
+@pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=IDS)
+@pytest.mark.parametrize(
+    ("options", "masked"),
+    [({}, True), ({"return_sequences": True, "go_backwards": True}, True)],
+    ids=["last-mask", "sequences-backwards-mask"],
+)
+def test_inference_loops_match_reference(name, extra, options, masked):
+    """Outputs and final states (every backend with kernels; eager calls)."""
+    layer = make_layer(name, extra, **options)
+    states = [np.full((INPUTS.shape[0], size), 0.3, "float32") for size in layer.state_sizes]
+    with backend.reference_only():
+        expected = layer(INPUTS, initial_state=states, mask=MASK)
+    assert_close(expected, layer(INPUTS, initial_state=states, mask=MASK))
+
+
+@tensorflow_only
+@pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=IDS)
+@pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
+@pytest.mark.parametrize(
+    ("options", "masked"),
+    [
+        ({}, False),
+        ({}, True),
+        ({"return_sequences": True}, False),
+        ({"return_sequences": True, "go_backwards": True}, True),
+    ],
+    ids=["last", "last-mask", "sequences", "sequences-backwards-mask"],
+)
+def test_kernels_match_reference(name, extra, training, options, masked):
+    layer = make_layer(name, extra, **options)
+    mask = tf.constant(MASK) if masked else None
+    expected = outputs_and_gradients(layer, True, True, training, mask)
+    actual = outputs_and_gradients(layer, False, True, training, mask)
+    assert_close(expected, actual)
+
+
+@tensorflow_only
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
+def test_kernels_match_reference_eagerly(name, training):
+    """Eagerly the kernels' loops are Python loops (as in `tf.while_loop`)."""
+    layer = make_layer(name, {}, return_sequences=True)
+    mask = tf.constant(MASK)
+    expected = outputs_and_gradients(layer, True, False, training, mask)
+    assert_close(expected, outputs_and_gradients(layer, False, False, training, mask))
+
+
+@tensorflow_only
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_dropout_matches_reference(name):
+    """Recurrent dropout trains through the generic loop, which runs the backend's `scan`."""
+    results = []
+    for reference in (True, False):
+        layer = make_layer(name, {"recurrent_dropout": 0.3, "dropout": 0.2, "seed": 4})
+        results.append(outputs_and_gradients(layer, reference, True, True, tf.constant(MASK)))
+    assert_close(*results)
+
+
+@tensorflow_only
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("graph", [True, False], ids=["graph", "eager"])
+def test_scan_matches_keras_scan(reverse, graph):
+    """Nested carries and outputs of another shape than the carry, in either direction."""
+    xs = (tf.constant(INPUTS.transpose(1, 0, 2)), tf.constant(MASK.T[..., None], "float32"))
+    init = (tf.zeros((3, FEATURES)), tf.ones((3, 1)))
+
+    def step(carry, x_t):
+        total, count = carry
+        x, m = x_t
+        return (total + x * m, count + m), (total * 2.0, count)
+
+    def run():
+        return backend.kernels().scan(step, init, xs, reverse=reverse)
+
+    def run_keras():  # the same scan, its output packed into a carry-shaped structure
+        def packed(carry, x_t):
+            new, _ = step(carry, x_t)
+            return new, carry
+
+        final, previous = keras.ops.scan(packed, init, xs, reverse=reverse)
+        return final, (previous[0] * 2.0, previous[1])
+
+    actual = tf.function(run)() if graph else run()
+    expected = run_keras()
+    assert_close(keras.tree.flatten(expected), keras.tree.flatten(actual))

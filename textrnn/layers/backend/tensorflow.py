@@ -1,0 +1,312 @@
+"""TensorFlow kernels: the cells' recurrences as `tf.while_loop`s with the carry in registers.
+
+Same numbers as the `keras.ops` code in `simple_rnn.py`, `lstm.py` and `gru.py` (tests in
+`tests/layers/test_backend_kernels.py`), cheaper per step: `keras.ops.scan` on TensorFlow
+writes and reads its carry through a TensorArray every step and must output the carry itself,
+so the reference training loops carry the saved gates too. Here the states are loop variables,
+each step writes only what the backward pass needs, and inference runs a forward-only loop
+that writes nothing when only the last output is wanted (as Keras' own `backend.rnn` does).
+
+All tensors are time-major (`[timesteps, batch, width]`) and in processing order; `mask` is
+`None` or a float `[timesteps, batch, 1]` tensor, 1 where a step counts. Masked steps keep the
+previous state; their gradient passes straight through to the previous step.
+"""
+
+import functools
+
+import tensorflow as tf
+
+from textrnn.layers.backend import inference
+from textrnn.layers.fast_path import (  # keras.ops: in a traced loop body, free at run time
+    add_passed,
+    keep_where_masked,
+    split_masked,
+)
+
+# As Keras' own RNN loop: lets the while loop overlap independent work of nearby steps.
+PARALLEL_ITERATIONS = 32
+
+
+def scan(step, init, xs, reverse=False, outputs=True, arrays=False):
+    """`jax.lax.scan` over time-major `xs`, as a `tf.while_loop` carrying `init` in registers.
+
+    `step(carry, x_t) -> (carry, y_t)`: `init`, `xs` and `y_t` may be nested. Returns
+    `(final carry, ys stacked over time)`; with `outputs=False` the `y_t` are not kept and
+    `ys` is `None` (the loop then writes nothing but its carry); with `arrays=True` they are
+    returned as the `tf.TensorArray`s they were written to, to be read back step by step.
+    """
+    flat_xs = [None if x is None else tf.convert_to_tensor(x) for x in tf.nest.flatten(xs)]
+    present = [x for x in flat_xs if x is not None]
+    steps = tf.shape(present[0])[0]
+    static_steps = present[0].shape[0]
+    if tf.executing_eagerly():
+        return _eager_scan(step, init, xs, flat_xs, static_steps, reverse, outputs, arrays)
+    xs_arrays = [None if x is None else _unstacked(x, steps) for x in flat_xs]
+
+    ys_arrays = []
+    if outputs:
+        # Traced once for the outputs' structure, dtypes and shapes; never run (pruned).
+        x0 = [None if x is None else x[0] for x in flat_xs]
+        _, y0 = step(init, tf.nest.pack_sequence_as(xs, x0))
+        ys_structure = y0
+        ys_arrays = [
+            tf.TensorArray(y.dtype, size=steps, element_shape=y.shape) for y in tf.nest.flatten(y0)
+        ]
+
+    def body(t, carry, ys_arrays):
+        x_t = tf.nest.pack_sequence_as(
+            xs, [None if array is None else array.read(t) for array in xs_arrays]
+        )
+        carry, y_t = step(carry, x_t)
+        if outputs:
+            ys_arrays = [
+                array.write(t, y) for array, y in zip(ys_arrays, tf.nest.flatten(y_t), strict=True)
+            ]
+        return (t - 1 if reverse else t + 1), carry, ys_arrays
+
+    _, carry, ys_arrays = tf.while_loop(
+        lambda t, *_: t >= 0 if reverse else t < steps,
+        body,
+        (steps - 1 if reverse else tf.constant(0), init, ys_arrays),
+        parallel_iterations=PARALLEL_ITERATIONS,
+        maximum_iterations=steps,
+    )
+    if not outputs:
+        return carry, None
+    if arrays:
+        return carry, tf.nest.pack_sequence_as(ys_structure, ys_arrays)
+    ys = [array.stack() for array in ys_arrays]
+    for y in ys:
+        y.set_shape(tf.TensorShape([static_steps]).concatenate(y.shape[1:]))
+    return carry, tf.nest.pack_sequence_as(ys_structure, ys)
+
+
+def _unstacked(x, steps):
+    return tf.TensorArray(x.dtype, size=steps, element_shape=x.shape[1:]).unstack(x)
+
+
+def _eager_scan(step, init, xs, flat_xs, steps, reverse, outputs, arrays):
+    """`scan` run eagerly (tests, debugging): a Python loop."""
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    carry, ys = init, [None] * steps
+    for t in order:
+        x_t = [None if x is None else x[t] for x in flat_xs]
+        carry, ys[t] = step(carry, tf.nest.pack_sequence_as(xs, x_t))
+    if not outputs:
+        return carry, None
+    if arrays:
+        return carry, tf.nest.map_structure(lambda *y: _EagerArray(y), *ys)
+    return carry, tf.nest.map_structure(lambda *y: tf.stack(y), *ys)
+
+
+class _EagerArray:
+    """What `scan(..., arrays=True)` returns eagerly: the `tf.TensorArray` methods it needs."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def read(self, t):
+        return self.items[int(t)]
+
+    def stack(self):
+        return tf.stack(self.items)
+
+
+# === Forward-only (inference) loops: shared with JAX, on this module's `scan` ===
+
+simple_rnn_inference = functools.partial(inference.simple_rnn, scan)
+lstm_inference = functools.partial(inference.lstm, scan)
+gru_inference = functools.partial(inference.gru, scan)
+
+
+# === SimpleRNN ===
+
+
+def tanh_recurrence(projected, kernel, h0, mask=None, sequences=True):
+    """`h_t = tanh(projected_t + h_{t-1} @ kernel)` for all t: `[T, B, U]` (`[1, B, U]`, the
+    last step's, with `sequences=False`)."""
+
+    @tf.custom_gradient
+    def recurrence(projected, kernel, h0):
+        def step(h, step_inputs):
+            x_t, mask_t = step_inputs
+            h_new = keep_where_masked(mask_t, tf.tanh(x_t + tf.matmul(h, kernel)), h)
+            return h_new, h_new
+
+        h_last, saved = scan(step, h0, (projected, mask), arrays=True)
+        outputs = _stack(saved, projected) if sequences else h_last[None]
+
+        def grad(d_outputs):
+            kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
+
+            def back_step(d_h_next, step_inputs):
+                t, d_out, mask_t = step_inputs
+                h = saved.read(t)
+                d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
+                d_pre = d_h * (1.0 - h * h)
+                return add_passed(tf.matmul(d_pre, kernel_t), passed), d_pre
+
+            d_h_last = tf.zeros_like(h0)
+            if not sequences:
+                d_h_last, d_outputs = d_outputs[0], None
+            steps = tf.range(tf.shape(projected)[0])
+            d_h0, d_pre = scan(back_step, d_h_last, (steps, d_outputs, mask), reverse=True)
+            hs = outputs if sequences else _stack(saved, projected)
+            d_kernel = _sum_over_previous_steps(h0, hs, d_pre)
+            return d_pre, d_kernel, d_h0
+
+        return outputs, grad
+
+    return recurrence(projected, kernel, h0)
+
+
+# === LSTM ===
+
+
+def lstm_recurrence(projected, kernel, h0, c0, mask=None, sequences=True):
+    """Runs the LSTM over `projected [T, B, 4U]`: `(h for all steps [T, B, U], last c)`.
+
+    With `sequences=False` only the last h is returned, as `[1, B, U]`. The forward loop keeps
+    each step's gates and previous c in TensorArrays that the backward loop reads back step by
+    step: stacking them into `[T, B, 4U]` tensors (as the `keras.ops` code does) costs more
+    memory traffic than recomputing the few products it would save.
+    """
+
+    @tf.custom_gradient
+    def recurrence(projected, kernel, h0, c0):
+        def step(carry, step_inputs):
+            h, c = carry
+            z_t, mask_t = step_inputs
+            z_i, z_f, z_g, z_o = tf.split(z_t + tf.matmul(h, kernel), 4, axis=-1)
+            i, f, g, o = tf.sigmoid(z_i), tf.sigmoid(z_f), tf.tanh(z_g), tf.sigmoid(z_o)
+            c_new = keep_where_masked(mask_t, f * c + i * g, c)
+            h_new = keep_where_masked(mask_t, o * tf.tanh(c_new), h)
+            # A masked step's gates are saved too: its gradient through them is zero.
+            return (h_new, c_new), (h_new, c, i, f, g, o)
+
+        (h_last, c_last), saved = scan(step, (h0, c0), (projected, mask), arrays=True)
+        outputs = _stack(saved[0], projected) if sequences else h_last[None]
+
+        def grad(d_outputs, d_c_last):
+            h_array, c_arrays = saved[0], saved[1:]
+            kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
+
+            def back_step(carry, step_inputs):
+                d_h_next, d_c_next = carry
+                t, d_out, mask_t = step_inputs
+                c_prev, i, f, g, o = (array.read(t) for array in c_arrays)
+                tanh_c = tf.tanh(f * c_prev + i * g)
+                d_h, h_passed = split_masked(
+                    mask_t, d_h_next if d_out is None else d_out + d_h_next)
+                d_c, c_passed = split_masked(mask_t, d_c_next)
+                d_c = d_c + d_h * o * (1.0 - tanh_c * tanh_c)
+                d_z = tf.concat(
+                    [
+                        d_c * g * i * (1.0 - i),
+                        d_c * c_prev * f * (1.0 - f),
+                        d_c * i * (1.0 - g * g),
+                        d_h * tanh_c * o * (1.0 - o),
+                    ],
+                    axis=-1,
+                )
+                d_h_prev = add_passed(tf.matmul(d_z, kernel_t), h_passed)
+                return (d_h_prev, add_passed(d_c * f, c_passed)), d_z
+
+            d_h_last = tf.zeros_like(h0)
+            if not sequences:
+                d_h_last, d_outputs = d_outputs[0], None
+            if d_c_last is None:
+                d_c_last = tf.zeros_like(c0)
+            steps = tf.range(tf.shape(projected)[0])
+            (d_h0, d_c0), d_z = scan(
+                back_step, (d_h_last, d_c_last), (steps, d_outputs, mask), reverse=True
+            )
+            hs = outputs if sequences else _stack(h_array, projected)
+            d_kernel = _sum_over_previous_steps(h0, hs, d_z)
+            return d_z, d_kernel, d_h0, d_c0
+
+        return (outputs, c_last), grad
+
+    return recurrence(projected, kernel, h0, c0)
+
+
+def _stack(array, like):
+    """`array.stack()` with the number of steps of `like` (a TensorArray's is unknown)."""
+    stacked = array.stack()
+    stacked.set_shape(like.shape[:1].concatenate(stacked.shape[1:]))
+    return stacked
+
+
+def _sum_over_previous_steps(first, sequence, gradient):
+    """`sum_t previous[t].T @ gradient[t]` with `previous = [first, sequence[:-1]]`."""
+    width = sequence.shape[-1]
+    flat_previous = tf.reshape(sequence[:-1], (-1, width))
+    flat_gradient = tf.reshape(gradient[1:], (-1, gradient.shape[-1]))
+    return tf.matmul(flat_previous, flat_gradient, transpose_a=True) + tf.matmul(
+        first, gradient[0], transpose_a=True
+    )
+
+
+# === GRU ===
+
+
+def gru_recurrence(projected, kernel, recurrent_bias, h0, mask=None, sequences=True):
+    """Runs the `reset_after` GRU over `projected [T, B, 3U]`: h for all steps `[T, B, U]`.
+
+    With `sequences=False` only the last h is returned, as `[1, B, U]`. As in
+    `lstm_recurrence`, the backward loop reads the forward's saved values step by step.
+    """
+    units = h0.shape[-1]
+
+    @tf.custom_gradient
+    def recurrence(projected, kernel, recurrent_bias, h0):
+        def step(h, step_inputs):
+            x_t, mask_t = step_inputs
+            recurrent = tf.matmul(h, kernel) + recurrent_bias
+            gates = tf.sigmoid(x_t[:, : 2 * units] + recurrent[:, : 2 * units])
+            z, r = gates[:, :units], gates[:, units:]
+            recurrent_h = recurrent[:, 2 * units :]
+            candidate = tf.tanh(x_t[:, 2 * units :] + r * recurrent_h)
+            h_new = keep_where_masked(mask_t, candidate + z * (h - candidate), h)
+            return h_new, (h_new, h, gates, candidate, recurrent_h)
+
+        h_last, saved = scan(step, h0, (projected, mask), arrays=True)
+        outputs = _stack(saved[0], projected) if sequences else h_last[None]
+
+        def grad(d_outputs):
+            kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
+
+            def back_step(d_h_next, step_inputs):
+                t, d_out, mask_t = step_inputs
+                h_prev, gates, candidate, recurrent_h = (array.read(t) for array in saved[1:])
+                z, r = gates[:, :units], gates[:, units:]
+                d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
+                one_minus_z = 1.0 - z
+                d_candidate = d_h * one_minus_z * (1.0 - candidate * candidate)
+                d_recurrent = tf.concat(
+                    [
+                        d_h * (h_prev - candidate) * z * one_minus_z,
+                        d_candidate * recurrent_h * r * (1.0 - r),
+                        d_candidate * r,
+                    ],
+                    axis=-1,
+                )
+                d_prev = tf.matmul(d_recurrent, kernel_t) + d_h * z
+                return add_passed(d_prev, passed), (d_recurrent, d_candidate)
+
+            d_h_last = tf.zeros_like(h0)
+            if not sequences:
+                d_h_last, d_outputs = d_outputs[0], None
+            steps = tf.range(tf.shape(projected)[0])
+            d_h0, (d_recurrent, d_candidate) = scan(
+                back_step, d_h_last, (steps, d_outputs, mask), reverse=True
+            )
+            d_projected = tf.concat([d_recurrent[..., : 2 * units], d_candidate], axis=-1)
+            hs = outputs if sequences else _stack(saved[0], projected)
+            d_kernel = _sum_over_previous_steps(h0, hs, d_recurrent)
+            d_bias = tf.reduce_sum(d_recurrent, axis=(0, 1))
+            return d_projected, d_kernel, d_bias, d_h0
+
+        return outputs, grad
+
+    return recurrence(projected, kernel, recurrent_bias, h0)
