@@ -97,19 +97,23 @@ def test_inference_loops_match_reference(name, extra, options, masked):
     assert_close(expected, layer(INPUTS, initial_state=states, mask=MASK))
 
 
+OPTION_SETS = {  # (layer options, masked)
+    "last": ({}, False),
+    "last-mask": ({}, True),
+    "sequences": ({"return_sequences": True}, False),
+    "sequences-backwards-mask": ({"return_sequences": True, "go_backwards": True}, True),
+}
+# Every option set for the three cells as they are; the two masked sets for the variants.
+KERNEL_CASES = [
+    pytest.param(name, extra, *OPTION_SETS[key], id=f"{case_id}-{key}")
+    for (name, extra), case_id in zip(VARIANTS, IDS, strict=True)
+    for key in (OPTION_SETS if not extra else ("last-mask", "sequences-backwards-mask"))
+]
+
+
 @tensorflow_only
-@pytest.mark.parametrize(("name", "extra"), VARIANTS, ids=IDS)
+@pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
-@pytest.mark.parametrize(
-    ("options", "masked"),
-    [
-        ({}, False),
-        ({}, True),
-        ({"return_sequences": True}, False),
-        ({"return_sequences": True, "go_backwards": True}, True),
-    ],
-    ids=["last", "last-mask", "sequences", "sequences-backwards-mask"],
-)
 def test_kernels_match_reference(name, extra, training, options, masked):
     layer = make_layer(name, extra, **options)
     mask = tf.constant(MASK) if masked else None

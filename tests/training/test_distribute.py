@@ -23,7 +23,7 @@ TRAIN = textwrap.dedent("""
     x = rng.normal(size=(32, 5, 3)).astype("float32") * 3
     y = rng.normal(size=(32, 1)).astype("float32") * 5
 
-    def train(name):
+    def train_regressor(name):
         strategy = get_strategy(name)
         with strategy.scope():
             keras.utils.set_random_seed(0)
@@ -51,11 +51,13 @@ TRAIN = textwrap.dedent("""
         return (np.allclose(variable.numpy(), [0.94, 0.92, 1.0])
                 and int(optimizer.skipped_steps.numpy()) == 1)
 
-    results = {"default": train("default"), "mirrored": train("mirrored"),
-               "direct_apply": direct_apply_is_right()}
-    results["nan_step_skipped"] = nan_step_is_skipped(results["mirrored"].pop("model"))
-    results["default"].pop("model")
-    print("RESULT" + json.dumps(results))
+    def clipping_results():
+        results = {"default": train_regressor("default"),
+                   "mirrored": train_regressor("mirrored"),
+                   "direct_apply": direct_apply_is_right()}
+        results["nan_step_skipped"] = nan_step_is_skipped(results["mirrored"].pop("model"))
+        results["default"].pop("model")
+        return results
 """)
 
 TF_TWO_CPUS = textwrap.dedent("""
@@ -75,8 +77,10 @@ def _run(code, **env):
     return json.loads(line[len("RESULT"):])
 
 
-def _assert_same_training(result):
+def _assert_same_training(result, strategy):
+    """A regressor with global-norm clipping, trained on one device and on two replicas."""
     single, mirrored = result["default"], result["mirrored"]
+    assert mirrored["strategy"] == strategy
     assert (single["replicas"], mirrored["replicas"]) == (1, 2)
     assert result["nan_step_skipped"]
     assert result["direct_apply"]
@@ -84,22 +88,6 @@ def _assert_same_training(result):
     # The clipped norm is the global one, summed over replicas before clipping.
     np.testing.assert_allclose(mirrored["grad_norm"], single["grad_norm"], rtol=1e-4)
     assert min(single["grad_norm"]) > 0.5  # clipping was active
-
-
-@pytest.mark.slow
-def test_mirrored_on_two_logical_cpus_matches_single_device():
-    result = _run(TF_TWO_CPUS + TRAIN, KERAS_BACKEND="tensorflow")
-    assert result["mirrored"]["strategy"] == "MirroredStrategy"
-    _assert_same_training(result)
-
-
-@pytest.mark.slow
-def test_jax_data_parallel_on_two_cpus_matches_single_device():
-    pytest.importorskip("jax")
-    result = _run(TRAIN, KERAS_BACKEND="jax",
-                  XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    assert result["mirrored"]["strategy"] == "DataParallel"
-    _assert_same_training(result)
 
 
 def test_unknown_strategy_is_named():
@@ -148,9 +136,11 @@ def _assert_same_language_model(single, distributed):
 
 
 @pytest.mark.slow
-def test_language_model_on_two_logical_cpus_matches_single_device():
-    """Each replica carries the state of its 2 of the 4 streams, so the losses are equal."""
-    result = _run(TF_TWO_CPUS + LANGUAGE_MODEL.replace("LINES_COUNT", "24") + textwrap.dedent("""
+def test_mirrored_on_two_logical_cpus_matches_single_device():
+    """The clipped regressor, and the language model: each replica carries the state of its 2
+    of the 4 streams, so the losses are equal. One process (TensorFlow starts once)."""
+    script = TF_TWO_CPUS + TRAIN + LANGUAGE_MODEL.replace("LINES_COUNT", "24")
+    result = _run(script + textwrap.dedent("""
         from textrnn.layers import LSTM
         from textrnn.training import get_strategy
 
@@ -163,8 +153,10 @@ def test_language_model_on_two_logical_cpus_matches_single_device():
                     return str(error)
 
         print("RESULT" + json.dumps({"default": train("default"), "mirrored": train("mirrored"),
-                                     "uneven": uneven_batch_error()}))
+                                     "uneven": uneven_batch_error(),
+                                     "clipping": clipping_results()}))
     """), KERAS_BACKEND="tensorflow")
+    _assert_same_training(result["clipping"], "MirroredStrategy")
     assert result["mirrored"]["replicas"] == 2
     _assert_same_language_model(result["default"], result["mirrored"])
     assert "Layer `lstm` has `stateful=True` and a batch size of 3" in result["uneven"]
@@ -172,10 +164,11 @@ def test_language_model_on_two_logical_cpus_matches_single_device():
 
 
 @pytest.mark.slow
-def test_language_model_with_jax_data_parallel_matches_single_device():
-    """JAX's program is global-view: one [batch, units] state, batch rows on both devices."""
+def test_jax_data_parallel_on_two_cpus_matches_single_device():
+    """The clipped regressor, and the language model: JAX's program is global-view, one
+    [batch, units] state with its rows on both devices."""
     pytest.importorskip("jax")
-    result = _run(LANGUAGE_MODEL.replace("LINES_COUNT", "24") + textwrap.dedent("""
+    result = _run(TRAIN + LANGUAGE_MODEL.replace("LINES_COUNT", "24") + textwrap.dedent("""
         from textrnn.errors import InputError
         from textrnn.training import strategy_scope
 
@@ -187,8 +180,10 @@ def test_language_model_with_jax_data_parallel_matches_single_device():
                 return str(error)
 
         print("RESULT" + json.dumps({"default": train("default"), "mirrored": train("mirrored"),
-                                     "uneven": uneven_tasks_error()}))
+                                     "uneven": uneven_tasks_error(),
+                                     "clipping": clipping_results()}))
     """), KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    _assert_same_training(result["clipping"], "DataParallel")
     _assert_same_language_model(result["default"], result["mirrored"])
     assert "every batch must split evenly over the 2 devices" in result["uneven"]
 

@@ -13,8 +13,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from textrnn.training.distribute import STRATEGIES
-
 
 def document_frequency(value: str) -> int | float:
     """`--min-df` / `--max-df`: an int is a number of documents, a float a share of them.
@@ -94,6 +92,9 @@ def add_training_args(parser: argparse.ArgumentParser,
                       defaults: Mapping[str, Any]) -> argparse._ArgumentGroup:
     """`--batch-size`, `--lr`, `--clip`, `--epochs`, `--max-minutes`, `--seed`, `--out`,
     `--tensorboard`, `--distribute`."""
+    from textrnn.training.distribute import STRATEGIES  # imports Keras: not at module level,
+    # so that `textrnn-preprocess`, which shares this module, starts without TensorFlow
+
     group = parser.add_argument_group("training")
     group.add_argument("--batch-size", type=positive_int, default=defaults["batch_size"])
     group.add_argument("--lr", type=positive, default=defaults.get("lr"), help="learning rate")

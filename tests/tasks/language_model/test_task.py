@@ -193,7 +193,7 @@ def test_a_batch_that_does_not_split_over_the_replicas_is_refused(tmp_path, monk
         num_replicas_in_sync = 3
 
     monkeypatch.setattr(lm_task, "strategy_scope",
-                        lambda name: contextlib.nullcontext(ThreeReplicas()))
+                        lambda name, **_: contextlib.nullcontext(ThreeReplicas()))
     splits = split_text(TEXT, (0.8, 0.1))
     task = LanguageModelTask(LanguageModelPreprocessor.build(splits.train, "char", tmp_path))
     with pytest.raises(InputError, match="--batch-size 4 does not split over the 3 replicas of "

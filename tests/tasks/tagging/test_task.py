@@ -10,9 +10,9 @@ from .conftest import toy_sentences
 SMALL = dict(units=16, embedding_dim=8, char_dim=8, char_units=16, dropout=0.0)
 
 
-def train(tmp_path, toy, **settings):
+def train(tmp_path, toy, epochs=8, **settings):
     task = TaggerTask(TaggerPreprocessor.build(toy))
-    history = task.fit(toy, tmp_path / "run", toy[:20], epochs=8, batch_size=16, lr=0.02,
+    history = task.fit(toy, tmp_path / "run", toy[:20], epochs=epochs, batch_size=16, lr=0.02,
                        verbose=0, **SMALL, **settings)
     return task, history
 
@@ -36,7 +36,7 @@ def test_fit_beats_the_baseline_on_unseen_words_and_round_trips(tmp_path, toy, c
 
 
 def test_predict_raw_strings_and_empty_text(tmp_path, toy):
-    task, _ = train(tmp_path, toy)
+    task, _ = train(tmp_path, toy, epochs=1)
     tags = task.predict(["the dog barks.", "", "a clog"])
     assert [len(t) for t in tags] == [4, 0, 2]
     with pytest.raises(ValueError, match="single string"):
@@ -44,7 +44,7 @@ def test_predict_raw_strings_and_empty_text(tmp_path, toy):
 
 
 def test_from_run_refuses_a_mismatched_vocabulary(tmp_path, toy):
-    train(tmp_path, toy, char_encoder="none")
+    train(tmp_path, toy, epochs=1, char_encoder="none")
     other = TaggerPreprocessor.build(toy[:3])
     other.save(tmp_path / "run")
     with pytest.raises(InputError, match="word vocabulary size"):
