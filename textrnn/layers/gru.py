@@ -114,7 +114,7 @@ class GRUCell(RecurrentCell):
         recurrent_bias = self.recurrent_bias()
         if recurrent_bias is None:
             recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        recurrence = getattr(backend.kernels(), "gru_recurrence", None)
+        recurrence = backend.kernel("gru_recurrence")
         if recurrence is None:
             outputs = _gru_recurrence(
                 projected, kernel, ops.copy(recurrent_bias), states[0], *mask_arguments
@@ -126,7 +126,7 @@ class GRUCell(RecurrentCell):
         return outputs, [outputs[-1]]
 
     def inference_sequence(self, inputs, states, mask, sequences):
-        run = getattr(backend.kernels(), "gru_inference", None)
+        run = backend.kernel("gru_inference")
         if run is None:
             raise NotImplementedError
         activations = (self.activation, self.recurrent_activation)

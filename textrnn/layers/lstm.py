@@ -107,7 +107,7 @@ class LSTMCell(RecurrentCell):
 
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        recurrence = getattr(backend.kernels(), "lstm_recurrence", None)
+        recurrence = backend.kernel("lstm_recurrence")
         if recurrence is None:
             outputs, c_last = _lstm_recurrence(
                 projected, kernel, states[0], states[1], *mask_arguments
@@ -119,7 +119,7 @@ class LSTMCell(RecurrentCell):
         return outputs, [outputs[-1], c_last]
 
     def inference_sequence(self, inputs, states, mask, sequences):
-        run = getattr(backend.kernels(), "lstm_inference", None)
+        run = backend.kernel("lstm_inference")
         if run is None:
             raise NotImplementedError
         activations = (self.activation, self.recurrent_activation)

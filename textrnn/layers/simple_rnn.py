@@ -46,7 +46,7 @@ class SimpleRNNCell(RecurrentCell):
 
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        recurrence = getattr(backend.kernels(), "tanh_recurrence", None)
+        recurrence = backend.kernel("tanh_recurrence")
         if recurrence is None:
             outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
         else:
@@ -54,7 +54,7 @@ class SimpleRNNCell(RecurrentCell):
         return outputs, [outputs[-1]]
 
     def inference_sequence(self, inputs, states, mask, sequences):
-        run = getattr(backend.kernels(), "simple_rnn_inference", None)
+        run = backend.kernel("simple_rnn_inference")
         if run is None:
             raise NotImplementedError
         outputs, h = run(

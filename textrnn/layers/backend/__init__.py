@@ -32,6 +32,12 @@ def kernels():
     return importlib.import_module(f"{__name__}.{name}")
 
 
+def kernel(name: str):
+    """The running backend's kernel `name` (e.g. `"lstm_inference"`), or `None` where it has
+    none and the cell runs its `keras.ops` code."""
+    return getattr(kernels(), name, None)
+
+
 @contextlib.contextmanager
 def reference_only():
     """Runs (traces) the `keras.ops` reference code inside the block, for tests and benchmarks."""
