@@ -19,6 +19,7 @@ TEXTS = [
     "nul\x00byte",
     "The CAT",
     "I a b_c 12 x9 __ _ A1b2 e-mail",  # one-character runs: not tokens of \w\w+
+    "cat, cat. cat well-known sat. (cat) e-mail",  # pieces repeated across and within documents
 ]
 
 

@@ -1,6 +1,7 @@
 """`OneCycle`, `SlantedTriangular` and `FitScheduleToBudget`."""
 
 import math
+import types
 
 import keras
 import numpy as np
@@ -104,7 +105,7 @@ class Clock(keras.callbacks.Callback):
 def fit_with_clock(seconds, planned=100_000, max_minutes=1.0, monkeypatch=None):
     """Fits 8 steps per epoch under the fake clock; returns `total_steps` after each epoch."""
     clock = Clock(seconds)
-    monkeypatch.setattr(schedules.time, "monotonic", clock)
+    monkeypatch.setattr(schedules, "time", types.SimpleNamespace(monotonic=clock))
     model = compiled(keras.optimizers.Adam(OneCycle(1e-2, planned)))
     totals = []
     record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: totals.append(
