@@ -135,6 +135,11 @@ class _VaryingLengths(keras.utils.PyDataset):
         return ids, rng.integers(0, 2, size=4)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="JAX compiles each length as a fixed shape (test_training_step_matches_builtin); "
+    "the step traced with an unknown number of timesteps is TensorFlow's (CI time)",
+)
 @core_variants
 def test_fit_on_batches_of_unknown_length_with_mask_matches_builtin(name, extra):
     # On TensorFlow a PyDataset traces the step with an unknown number of timesteps; scanning
