@@ -108,8 +108,9 @@ def _split_word_runs(pieces: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return tokens.filter(keep), _parents(lists)[keep.to_numpy(zero_copy_only=False)]
 
 
-def _tokens_of_pieces(pieces: pa.DictionaryArray, split: Callable, documents: np.ndarray,
-                      ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+def _tokens_of_pieces(
+    pieces: pa.DictionaryArray, split: Callable, documents: np.ndarray
+) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """Every token occurrence of a batch, from its pieces: each distinct piece is tokenized
     once (`split`), then every occurrence of a piece is replaced by the piece's tokens.
 
