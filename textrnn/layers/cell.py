@@ -208,13 +208,20 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
             NotImplementedError: the hand-written gradients do not apply (activations other
                 than tanh/sigmoid, or recurrent dropout in training); the generic loop runs.
         """
+        dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
+        projected = ops.matmul(dropped, self.kernel)
+        bias = self.input_bias()
+        return (projected if bias is None else projected + bias), kernel, mask_arguments
+
+    def fast_path_inputs(self, inputs, mask, training):
+        """`(inputs after input dropout, recurrent kernel, mask arguments)`: the operands of a
+        fast path that projects each step's inputs itself; raises as `fast_path_operands`."""
         if not self.uses_default_activations() or (training and self.recurrent_dropout):
             raise NotImplementedError
-        projected = self.projected_inputs(inputs, training)
         kernel = self.recurrent_kernel_for(training)
         if kernel is self.recurrent_kernel:  # the custom gradients take tensors, not variables
             kernel = ops.copy(kernel)
-        return projected, kernel, fp.mask_arguments(mask, projected)
+        return self.dropped_inputs(inputs, training), kernel, fp.mask_arguments(mask, inputs)
 
     def recurrent_kernel_for(self, training):
         """`recurrent_kernel`, weight-dropped in training when `recurrent_weight_dropout` > 0.
@@ -225,16 +232,14 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         mask = self.get_recurrent_kernel_mask() if training else None
         return self.recurrent_kernel if mask is None else self.recurrent_kernel * mask
 
-    def projected_inputs(self, inputs, training):
-        """`inputs @ kernel + input bias` for all steps at once, after input dropout."""
+    def dropped_inputs(self, inputs, training):
+        """The inputs of all steps after input dropout (one mask for the whole sequence)."""
         mask = self.get_dropout_mask(inputs[0]) if training else None
-        if mask is not None:
-            if isinstance(mask, list):
-                raise NotImplementedError  # per-gate masks: the generic loop applies them
-            inputs = inputs * mask
-        projected = ops.matmul(inputs, self.kernel)
-        bias = self.input_bias()
-        return projected if bias is None else projected + bias
+        if mask is None:
+            return inputs
+        if isinstance(mask, list):
+            raise NotImplementedError  # per-gate masks: the generic loop applies them
+        return inputs * mask
 
     def input_bias(self):
         """The part of `bias` added to the input projection (`None` without bias)."""

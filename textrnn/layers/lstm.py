@@ -106,15 +106,19 @@ class LSTMCell(RecurrentCell):
         return [tensor * m for m in mask] if isinstance(mask, list) else [tensor * mask] * 4
 
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
-        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        recurrence = backend.kernel("lstm_recurrence")
+        recurrence = backend.kernel("lstm_input_recurrence")
         if recurrence is None:
+            projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
             outputs, c_last = _lstm_recurrence(
                 projected, kernel, states[0], states[1], *mask_arguments
             )
         else:
+            dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
+            bias = self.input_bias()
             outputs, c_last = recurrence(
-                projected, kernel, states[0], states[1], *mask_arguments, sequences=sequences
+                dropped, ops.copy(self.kernel), ops.zeros((4 * self.units,), dropped.dtype)
+                if bias is None else ops.copy(bias), kernel, states[0], states[1],
+                *mask_arguments, sequences=sequences,
             )
         return outputs, [outputs[-1], c_last]
 
