@@ -218,10 +218,11 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         fast path that projects each step's inputs itself; raises as `fast_path_operands`."""
         if not self.uses_default_activations() or (training and self.recurrent_dropout):
             raise NotImplementedError
+        dropped = self.dropped_inputs(inputs, training)  # first: both masks share one seed
         kernel = self.recurrent_kernel_for(training)
         if kernel is self.recurrent_kernel:  # the custom gradients take tensors, not variables
             kernel = ops.copy(kernel)
-        return self.dropped_inputs(inputs, training), kernel, fp.mask_arguments(mask, inputs)
+        return dropped, kernel, fp.mask_arguments(mask, inputs)
 
     def recurrent_kernel_for(self, training):
         """`recurrent_kernel`, weight-dropped in training when `recurrent_weight_dropout` > 0.
