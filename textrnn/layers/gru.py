@@ -110,20 +110,23 @@ class GRUCell(RecurrentCell):
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         if not self.reset_after:
             raise NotImplementedError
-        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        recurrent_bias = self.recurrent_bias()
-        if recurrent_bias is None:
-            recurrent_bias = ops.zeros((3 * self.units,), projected.dtype)
-        recurrence = backend.kernel("gru_recurrence")
+        recurrent_bias = self._bias_tensor(self.recurrent_bias(), inputs.dtype)
+        recurrence = backend.kernel("gru_input_recurrence")
         if recurrence is None:
-            outputs = _gru_recurrence(
-                projected, kernel, ops.copy(recurrent_bias), states[0], *mask_arguments
-            )
+            projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
+            outputs = _gru_recurrence(projected, kernel, recurrent_bias, states[0],
+                                      *mask_arguments)
         else:
+            dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
             outputs = recurrence(
-                projected, kernel, recurrent_bias, states[0], *mask_arguments, sequences=sequences
+                dropped, ops.copy(self.kernel), self._bias_tensor(self.input_bias(), inputs.dtype),
+                kernel, recurrent_bias, states[0], *mask_arguments, sequences=sequences,
             )
         return outputs, [outputs[-1]]
+
+    def _bias_tensor(self, bias, dtype):
+        """A `[3U]` bias as a tensor for the custom gradients (zeros without bias)."""
+        return ops.zeros((3 * self.units,), dtype) if bias is None else ops.copy(bias)
 
     def inference_sequence(self, inputs, states, mask, sequences):
         run = backend.kernel("gru_inference")

@@ -10,9 +10,9 @@ On JAX `keras.ops.scan` is `jax.lax.scan` itself, so training keeps the `keras.o
 `jax.py` has only the forward-only inference loops (`inference.py`, shared with TensorFlow);
 torch runs the reference code.
 
-A kernel module has `scan` and any of `tanh_recurrence`, `gru_recurrence` (training on the
-projected inputs, hand-written gradients), `lstm_input_recurrence` (training on the inputs,
-each step projecting its own) and `simple_rnn_inference`, `lstm_inference`,
+A kernel module has `scan` and any of `tanh_recurrence` (training on the projected inputs,
+hand-written gradients), `lstm_input_recurrence`, `gru_input_recurrence` (training on the
+inputs, each step projecting its own) and `simple_rnn_inference`, `lstm_inference`,
 `gru_inference`; a cell runs its `keras.ops` code where the module lacks one.
 """
 

@@ -236,11 +236,8 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
             )
             hs = outputs if sequences else _stack(h_array, inputs)
             d_kernel = _sum_over_previous_steps(h0, hs, d_z)
-            flat_inputs = tf.reshape(inputs, (-1, inputs.shape[-1]))
-            d_input_kernel = tf.matmul(flat_inputs, tf.reshape(d_z, (-1, d_z.shape[-1])),
-                                       transpose_a=True)
-            d_input_bias = tf.reduce_sum(d_z, axis=(0, 1))
-            return d_inputs, d_input_kernel, d_input_bias, d_kernel, d_h0, d_c0
+            return (d_inputs, _sum_over_all_steps(inputs, d_z), tf.reduce_sum(d_z, axis=(0, 1)),
+                    d_kernel, d_h0, d_c0)
 
         return (outputs, c_last), grad
 
@@ -252,6 +249,12 @@ def _stack(array, like):
     stacked = array.stack()
     stacked.set_shape(like.shape[:1].concatenate(stacked.shape[1:]))
     return stacked
+
+
+def _sum_over_all_steps(sequence, gradient):
+    """`sum_t sequence[t].T @ gradient[t]`, as one matmul."""
+    return tf.matmul(tf.reshape(sequence, (-1, sequence.shape[-1])),
+                     tf.reshape(gradient, (-1, gradient.shape[-1])), transpose_a=True)
 
 
 def _sum_over_previous_steps(first, sequence, gradient):
@@ -267,31 +270,36 @@ def _sum_over_previous_steps(first, sequence, gradient):
 # === GRU ===
 
 
-def gru_recurrence(projected, kernel, recurrent_bias, h0, mask=None, sequences=True):
-    """Runs the `reset_after` GRU over `projected [T, B, 3U]`: h for all steps `[T, B, U]`.
+def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bias, h0,
+                         mask=None, sequences=True):
+    """Runs the `reset_after` GRU over `inputs [T, B, F]`: h for all steps `[T, B, U]`.
 
-    With `sequences=False` only the last h is returned, as `[1, B, U]`. As in
-    `lstm_input_recurrence`, the backward loop reads the forward's saved values step by step.
+    As `lstm_input_recurrence`: each step projects its own inputs (`input_bias` `[3U]`) and the
+    backward loop gives each step's input gradient, so the while loop runs them ahead of the
+    recurrence; the backward loop reads the forward's saved values step by step. With
+    `sequences=False` only the last h is returned, as `[1, B, U]`.
     """
     units = h0.shape[-1]
 
     @tf.custom_gradient
-    def recurrence(projected, kernel, recurrent_bias, h0):
+    def recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bias, h0):
         def step(h, step_inputs):
             x_t, mask_t = step_inputs
+            projected = tf.matmul(x_t, input_kernel) + input_bias
             recurrent = tf.matmul(h, kernel) + recurrent_bias
-            gates = tf.sigmoid(x_t[:, : 2 * units] + recurrent[:, : 2 * units])
+            gates = tf.sigmoid(projected[:, : 2 * units] + recurrent[:, : 2 * units])
             z, r = gates[:, :units], gates[:, units:]
             recurrent_h = recurrent[:, 2 * units :]
-            candidate = tf.tanh(x_t[:, 2 * units :] + r * recurrent_h)
+            candidate = tf.tanh(projected[:, 2 * units :] + r * recurrent_h)
             h_new = keep_where_masked(mask_t, candidate + z * (h - candidate), h)
             return h_new, (h_new, h, gates, candidate, recurrent_h)
 
-        h_last, saved = scan(step, h0, (projected, mask), arrays=True)
-        outputs = _stack(saved[0], projected) if sequences else h_last[None]
+        h_last, saved = scan(step, h0, (inputs, mask), arrays=True)
+        outputs = _stack(saved[0], inputs) if sequences else h_last[None]
 
         def grad(d_outputs):
             kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
+            input_kernel_t = tf.transpose(input_kernel)
 
             def back_step(d_h_next, step_inputs):
                 t, d_out, mask_t = step_inputs
@@ -308,22 +316,24 @@ def gru_recurrence(projected, kernel, recurrent_bias, h0, mask=None, sequences=T
                     ],
                     axis=-1,
                 )
+                d_projected = tf.concat([d_recurrent[:, : 2 * units], d_candidate], axis=-1)
                 d_prev = tf.matmul(d_recurrent, kernel_t) + d_h * z
-                return add_passed(d_prev, passed), (d_recurrent, d_candidate)
+                d_x = tf.matmul(d_projected, input_kernel_t)
+                return add_passed(d_prev, passed), (d_recurrent, d_projected, d_x)
 
             d_h_last = tf.zeros_like(h0)
             if not sequences:
                 d_h_last, d_outputs = d_outputs[0], None
-            steps = tf.range(tf.shape(projected)[0])
-            d_h0, (d_recurrent, d_candidate) = scan(
+            steps = tf.range(tf.shape(inputs)[0])
+            d_h0, (d_recurrent, d_projected, d_inputs) = scan(
                 back_step, d_h_last, (steps, d_outputs, mask), reverse=True
             )
-            d_projected = tf.concat([d_recurrent[..., : 2 * units], d_candidate], axis=-1)
-            hs = outputs if sequences else _stack(saved[0], projected)
+            hs = outputs if sequences else _stack(saved[0], inputs)
             d_kernel = _sum_over_previous_steps(h0, hs, d_recurrent)
             d_bias = tf.reduce_sum(d_recurrent, axis=(0, 1))
-            return d_projected, d_kernel, d_bias, d_h0
+            return (d_inputs, _sum_over_all_steps(inputs, d_projected),
+                    tf.reduce_sum(d_projected, axis=(0, 1)), d_kernel, d_bias, d_h0)
 
         return outputs, grad
 
-    return recurrence(projected, kernel, recurrent_bias, h0)
+    return recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bias, h0)
