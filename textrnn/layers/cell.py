@@ -233,6 +233,10 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
         mask = self.get_recurrent_kernel_mask() if training else None
         return self.recurrent_kernel if mask is None else self.recurrent_kernel * mask
 
+    def bias_operand(self, bias, dtype):
+        """A `[gates * units]` bias as a tensor for the custom gradients (zeros for none)."""
+        return ops.zeros((self.gates * self.units,), dtype) if bias is None else ops.copy(bias)
+
     def dropped_inputs(self, inputs, training):
         """The inputs of all steps after input dropout (one mask for the whole sequence)."""
         mask = self.get_dropout_mask(inputs[0]) if training else None

@@ -110,7 +110,7 @@ class GRUCell(RecurrentCell):
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
         if not self.reset_after:
             raise NotImplementedError
-        recurrent_bias = self._bias_tensor(self.recurrent_bias(), inputs.dtype)
+        recurrent_bias = self.bias_operand(self.recurrent_bias(), inputs.dtype)
         recurrence = backend.kernel("gru_input_recurrence")
         if recurrence is None:
             projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
@@ -119,14 +119,10 @@ class GRUCell(RecurrentCell):
         else:
             dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
             outputs = recurrence(
-                dropped, ops.copy(self.kernel), self._bias_tensor(self.input_bias(), inputs.dtype),
+                dropped, ops.copy(self.kernel), self.bias_operand(self.input_bias(), inputs.dtype),
                 kernel, recurrent_bias, states[0], *mask_arguments, sequences=sequences,
             )
         return outputs, [outputs[-1]]
-
-    def _bias_tensor(self, bias, dtype):
-        """A `[3U]` bias as a tensor for the custom gradients (zeros without bias)."""
-        return ops.zeros((3 * self.units,), dtype) if bias is None else ops.copy(bias)
 
     def inference_sequence(self, inputs, states, mask, sequences):
         run = backend.kernel("gru_inference")

@@ -114,11 +114,9 @@ class LSTMCell(RecurrentCell):
             )
         else:
             dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
-            bias = self.input_bias()  # the kernel takes tensors: a zero bias stands for none
-            bias = ops.zeros((4 * self.units,), dropped.dtype) if bias is None else ops.copy(bias)
             outputs, c_last = recurrence(
-                dropped, ops.copy(self.kernel), bias, kernel, states[0], states[1],
-                *mask_arguments, sequences=sequences,
+                dropped, ops.copy(self.kernel), self.bias_operand(self.input_bias(), inputs.dtype),
+                kernel, states[0], states[1], *mask_arguments, sequences=sequences,
             )
         return outputs, [outputs[-1], c_last]
 
