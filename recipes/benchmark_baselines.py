@@ -8,7 +8,8 @@
 
 Each variant is one `textrnn-classify` run (a fresh process, its own run folder) with the flags
 below (an ensemble's members are also shown alone); every run also fits the TF-IDF logistic
-regression on the same training split and vocabulary and scores it on the same test split.
+regression on the same training split and vocabulary and scores it on the same test split,
+and scores the mixture of the two (the weight chosen on validation).
 Prints test accuracy, macro-F1 and wall time per run (training, with any pre-training).
 Figures move between runs on a loaded machine: compare within one table. A run folder that
 already holds a finished run is only re-read.
@@ -79,6 +80,11 @@ def main() -> None:
             rows.append((corpus, f"RNN {variant}", metrics["test_accuracy"],
                          metrics["test_macro_f1"], metrics["train_seconds"]))
             rows += member_rows(corpus, variant, metrics)
+            if "interpolated_test_accuracy" in metrics:  # runs from before it have none
+                rows.append((corpus, f"RNN {variant} + TF-IDF, interpolated (weight "
+                             f"{metrics['interpolation_weight']:.2f})",
+                             metrics["interpolated_test_accuracy"],
+                             metrics["interpolated_test_macro_f1"], float("nan")))
             rows.append((corpus, f"TF-IDF ({variant}'s vocabulary)",
                          metrics["baseline_accuracy"], metrics["baseline_macro_f1"],
                          metrics["baseline_train_seconds"]))

@@ -64,11 +64,13 @@ def test_multiclass_run_learns_and_writes_the_run_folder(multiclass_run):
     data, out = multiclass_run
     for name in ("config.json", "model.keras", "vocab.json", "labels.json", "classifier.json",
                  "tfidf.json", "history.csv", "metrics.json", "confusion_matrix.png",
-                 "learning_curves.png"):
+                 "learning_curves.png", "baseline.keras", "interpolation.json"):
         assert (out / name).exists(), name
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.9  # chance is 1/3
-    assert metrics["baseline_accuracy"] >= 0.9
+    assert metrics["baseline_accuracy"] >= 0.9 and metrics["interpolated_test_accuracy"] >= 0.9
+    assert metrics["interpolation_weight"] == json.loads(
+        (out / "interpolation.json").read_text())["weight"]
     assert json.loads((out / "labels.json").read_text()) == ["food", "sport", "tech"]
     assert sum(metrics[f"test_confusion_{t}_{p}"] for t in GROUPS for p in GROUPS) == 24
     assert metrics["ensemble_size"] == 2 and (out / "member-2" / "model.keras").exists()
@@ -100,6 +102,29 @@ def test_predict_prints_label_and_probabilities(multiclass_run, tmp_path, capsys
     assert [row[0] for row in rows] == ["food", "tech"]
     for row in rows:
         assert sum(map(float, row[1:4])) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_predict_interpolated_prints_the_mixture_with_the_baseline(multiclass_run, capsys):
+    _, out = multiclass_run
+    texts = ["pizza and soup today", "my new laptop and phone", "the match"]
+    capsys.readouterr()
+    assert main(["--predict", str(out), "--interpolated", *texts]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()[1:]]
+    task = ClassifierTask.from_run(out)
+    weight = task.interpolation_weight
+    expected = (weight * task.predict_proba(texts)
+                + (1 - weight) * task.baseline.predict_proba(texts))
+    np.testing.assert_allclose([list(map(float, row[1:4])) for row in rows], expected,
+                               atol=1e-4)
+
+
+def test_predict_interpolated_without_a_baseline_is_a_clear_error(bow_run, capsys):
+    assert main(["--predict", str(bow_run[1]), "--interpolated", "some text"]) == 2
+    assert "no interpolation.json" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--interpolated"])
+    assert "need --predict" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -7,10 +7,12 @@
 No --data: 5 BiGRUs (concat pooling, word and feature dropout) on the shipped SMS spam. Seeded
 stratified 80/10/10 split (or --test-data, or --split-column naming each row's
 train/validation/test); early stopping keeps the best epoch; the same command resumes; the
-baseline is a TF-IDF logistic regression on the same split. --ensemble N: N models with
-seeds SEED, SEED+1, ... (the first in OUT, the others in OUT/member-k), their probabilities
-averaged, all within --max-minutes. OUT: config.json, model.keras,
-classifier.json, vocab.json, labels.json, tfidf.json, history.csv, metrics.json, plots
+baseline is a TF-IDF logistic regression on the same split, also mixed with the recurrent
+model (interpolated_test_* figures; the weight chosen on validation; --predict
+--interpolated). --ensemble N: N models with seeds SEED, SEED+1, ... (the first in OUT, the
+others in OUT/member-k), their probabilities averaged, all within --max-minutes. OUT:
+config.json, model.keras, classifier.json, vocab.json, labels.json, tfidf.json,
+baseline.keras, interpolation.json, history.csv, metrics.json, plots
 (ClassifierTask.from_run(OUT)). --encoder LM_RUN or --pretrain-lm (an LM trained first, in
 OUT/lm): ULMFiT transfer into a unidirectional classifier, with gradual unfreezing and
 discriminative learning rates.
@@ -28,10 +30,12 @@ import keras
 from textrnn import datasets as shipped
 from textrnn.cli import args as shared
 from textrnn.data import load_documents
+from textrnn.errors import InputError
 from textrnn.models import POOLINGS
 from textrnn.preprocessing import get_stopwords
 from textrnn.runs import cli, legacy_settings, run_lock, start_run, write_history, write_metrics
 from textrnn.tasks.classification.data import CLASS_WEIGHTS, load_splits
+from textrnn.tasks.classification.interpolation import INTERPOLATION_FILE
 from textrnn.tasks.classification.preprocessor import LEVELS, MODELS
 from textrnn.tasks.classification.task import ClassifierTask
 from textrnn.tasks.classification.transfer import encoder_task
@@ -65,7 +69,7 @@ PREPROCESSING = ("level", "lowercase", "vocab_size", "max_length", "min_df", "ma
                  "coverage")  # ClassifierPreprocessor.build options, under these names
 MODEL_FLAGS = ("cell", "units", "embedding_dim", "pooling", "dropout", "embedding_dropout",
                "spatial_dropout")  # build_rnn_classifier options, under these names
-PREDICT_ONLY = ("predict", "texts", "input")  # config.json holds every other flag
+PREDICT_ONLY = ("predict", "texts", "input", "interpolated")  # config.json holds every other flag
 LEGACY = dict(ensemble=1)  # in runs made before this flag
 
 
@@ -96,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--predict", metavar="RUN_DIR", help="classify texts with a trained run")
     predict.add_argument("texts", nargs="*", help="texts to classify (with --predict)")
     predict.add_argument("--input", help="file of texts, one per line (or with --text-column)")
+    predict.add_argument("--interpolated", action="store_true",
+                         help="the recurrent model mixed with its TF-IDF baseline (the weight "
+                         "chosen on validation, in OUT/interpolation.json)")
     return parser
 
 
@@ -147,7 +154,7 @@ def train_and_evaluate(args, run_dir, splits, start: float) -> dict:
         ensemble=args.ensemble, distribute=args.distribute)
     write_history(run_dir, history)
     return task.evaluate_with_baseline(train_part, validation, test, args.class_weight,
-                                       args.seed, run_dir / "confusion_matrix.png")
+                                       args.seed, run_dir / "confusion_matrix.png", run_dir)
 
 
 def predict(args) -> None:
@@ -157,7 +164,12 @@ def predict(args) -> None:
     if not texts:
         raise ValueError("--predict needs texts: give them as arguments or with --input FILE")
     print("\t".join(["label", *task.labels, "text"]))
-    for text, row in zip(texts, task.predict_proba(texts), strict=True):
+    if args.interpolated and task.baseline is None:
+        raise InputError(f"no {INTERPOLATION_FILE}: the run's model is 'bow' (its own baseline) "
+                         "or it was evaluated before interpolation existed; re-run its training "
+                         "command to add it", args.predict)
+    probabilities = task.predict_proba(texts, interpolated=args.interpolated)
+    for text, row in zip(texts, probabilities, strict=True):
         print("\t".join([task.labels[int(row.argmax())], *(f"{p:.4f}" for p in row),
                          " ".join(text.split())]))
 
@@ -166,8 +178,8 @@ def predict(args) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `textrnn-classify`; returns the exit status."""
     args = (parser := build_parser()).parse_args(argv)
-    if (args.texts or args.input) and not args.predict:
-        parser.error("texts and --input need --predict RUN_DIR")
+    if (args.texts or args.input or args.interpolated) and not args.predict:
+        parser.error("texts, --input and --interpolated need --predict RUN_DIR")
     predict(args) if args.predict else train(args)
     return 0
 

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from textrnn.errors import InputError
 from textrnn.models.classifier import build_rnn_classifier
 from textrnn.tasks import ClassifierTask
 from textrnn.tasks.classification import ClassifierPreprocessor, LabelledTexts
+from textrnn.tasks.classification.interpolation import interpolation_weight
 
 WORDS = {"pos": ["great", "love", "fine", "nice"], "neg": ["awful", "hate", "bad", "poor"],
          "mid": ["okay", "average", "so-so", "plain"]}
@@ -125,3 +127,33 @@ def test_baseline_learns_three_classes(rnn_run):
     assert baseline.preprocessor.model_kind == "bow" and task.preprocessor.model_kind == "rnn"
     assert baseline.preprocessor.vocabulary is task.preprocessor.vocabulary
     assert accuracy(baseline, test) > 0.9  # chance is 1/3
+
+
+def test_evaluate_with_baseline_interpolates_and_the_run_keeps_the_mixture(rnn_run, tmp_path):
+    task, run_dir, test, _ = rnn_run
+    shutil.copytree(run_dir, tmp_path / "run")
+    data = documents(150)
+    train, validation = (data.texts[:100], data.labels[:100]), (data.texts[100:120],
+                                                                data.labels[100:120])
+    metrics = task.evaluate_with_baseline(train, validation, test, run_dir=tmp_path / "run")
+    weight = task.interpolation_weight
+    assert weight == metrics["interpolation_weight"] == interpolation_weight(
+        task.preprocessor.encode_labels(validation[1]), task.predict_proba(validation[0]),
+        task.baseline.predict_proba(validation[0]))
+    mixture = (weight * task.predict_proba(test.texts)
+               + (1 - weight) * task.baseline.predict_proba(test.texts))
+    predicted = np.array(task.labels)[mixture.argmax(axis=1)]
+    assert metrics["interpolated_test_accuracy"] == pytest.approx(
+        np.mean(predicted == np.array(test.labels)))
+    assert metrics["baseline_accuracy"] > 0.9 and "interpolated_test_macro_f1" in metrics
+    again = ClassifierTask.from_run(tmp_path / "run")
+    assert again.interpolation_weight == weight
+    np.testing.assert_allclose(again.predict_proba(test.texts, interpolated=True), mixture,
+                               rtol=1e-5, atol=1e-6)
+    assert again.predict(test.texts, interpolated=True) == list(predicted)
+
+
+def test_interpolated_prediction_needs_a_baseline(rnn_run):
+    _, run_dir, test, _ = rnn_run
+    with pytest.raises(ValueError, match="no TF-IDF baseline"):
+        ClassifierTask.from_run(run_dir).predict_proba(test.texts, interpolated=True)

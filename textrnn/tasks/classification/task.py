@@ -9,7 +9,9 @@
 
 A run trained with `fit(..., ensemble=3)` (`textrnn-classify --ensemble 3`) is three models
 with different seeds; `from_run` loads them all and `predict_proba` averages their
-probabilities (see `ensemble`).
+probabilities (see `ensemble`). A run evaluated by `textrnn-classify` also holds its TF-IDF
+baseline and the weight of their mixture (see `interpolation`):
+`predict_proba(texts, interpolated=True)`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -36,6 +39,13 @@ from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
     plot_confusion_matrix,
+)
+from textrnn.tasks.classification.interpolation import (
+    BASELINE_MODEL_FILE,
+    interpolate,
+    interpolation_weight,
+    save_interpolation,
+    saved_weight,
 )
 from textrnn.tasks.classification.optimizer import discriminative_multipliers
 from textrnn.tasks.classification.preprocessor import ClassifierPreprocessor
@@ -78,6 +88,12 @@ class ClassifierTask(Task):
         members: more trained models with the same inputs and labels (an ensemble's members
             after the first); `predict_proba` averages the probabilities of `model` and these.
 
+    Attributes:
+        baseline: the TF-IDF logistic regression (a "bow" task on the same vocabulary) that
+            `evaluate_with_baseline` fitted or `from_run` loaded; None before.
+        interpolation_weight: the recurrent model's weight in its mixture with `baseline`,
+            chosen on validation (`interpolation.interpolation_weight`); None before.
+
     Example:
     >>> train = (["free prize now", "see you later"] * 20, ["spam", "ham"] * 20)
     >>> task = ClassifierTask(ClassifierPreprocessor.build(*train, model_kind="bow"))
@@ -96,11 +112,15 @@ class ClassifierTask(Task):
         super().__init__(preprocessor, model)
         self.model_options = dict(model_options or {})
         self.members = list(members)
+        self.baseline: ClassifierTask | None = None
+        self.interpolation_weight: float | None = None
 
     @classmethod
     def from_run(cls, path: str | os.PathLike) -> ClassifierTask:
-        """Loads a trained run folder: its preprocessor, `model.keras` and, for an ensemble,
-        each member's `member-k/model.keras` (Keras safe mode).
+        """Loads a trained run folder: its preprocessor, `model.keras`, for an ensemble
+        each member's `member-k/model.keras`, and the TF-IDF baseline with the mixture's
+        weight where the run was evaluated (`baseline.keras`, `interpolation.json`); all
+        models in Keras safe mode.
 
         Raises:
             InputError: the folder is not a trained classifier run, or its files do not match
@@ -110,6 +130,11 @@ class ClassifierTask(Task):
         for folder in saved_member_dirs(path):
             task.members.append(load_model(folder / MODEL_FILE))
             task.preprocessor.check_model(task.members[-1], folder)
+        weight = saved_weight(path)
+        if weight is not None:
+            task.baseline = task._baseline_task(load_model(Path(path) / BASELINE_MODEL_FILE))
+            task.baseline.preprocessor.check_model(task.baseline.model, path)
+            task.interpolation_weight = weight
         return task
 
     def save(self, path: str | os.PathLike) -> None:
@@ -296,12 +321,10 @@ class ClassifierTask(Task):
             A new "bow" `ClassifierTask` sharing this one's tokenizer, vocabulary and labels.
         """
         keras.utils.set_random_seed(seed)
-        p = self.preprocessor
-        preprocessor = ClassifierPreprocessor("bow", p.tokenizer, p.vocabulary, p.labels,
-                                              p.tfidf, p.max_length)
-        baseline = ClassifierTask(preprocessor)
+        baseline = self._baseline_task()
         baseline.model = compile_classifier(baseline.build_model(), learning_rate,
                                             BASELINE_CLIP)
+        preprocessor = baseline.preprocessor
         (texts, labels), (val_texts, val_labels) = _pair(train), _pair(validation)
         weights = preprocessor.class_weights(labels, class_weight)
         baseline.model.fit(
@@ -313,26 +336,53 @@ class ClassifierTask(Task):
                                                      restore_best_weights=True)])
         return baseline
 
+    def _baseline_task(self, model: keras.Model | None = None) -> ClassifierTask:
+        """A "bow" task sharing this one's tokenizer, vocabulary, labels and TF-IDF weights."""
+        p = self.preprocessor
+        return ClassifierTask(ClassifierPreprocessor("bow", p.tokenizer, p.vocabulary, p.labels,
+                                                     p.tfidf, p.max_length), model)
+
     def evaluate_with_baseline(self, train: Documents, validation: Documents, test: Documents,
                                class_weight: str = "balanced", seed: int = 0,
-                               confusion_plot: str | os.PathLike | None = None) -> dict:
+                               confusion_plot: str | os.PathLike | None = None,
+                               run_dir: str | os.PathLike | None = None) -> dict:
         """This model's `test_*` figures beside `baseline_*` ones of a TF-IDF logistic
         regression (`fit_baseline`) on the same training split, vocabulary and test split,
-        with `baseline_train_seconds`, the split sizes and `vocab_size`. An ensemble's
-        `test_*` figures are its averaged probabilities'; `ensemble.member_metrics` adds each
-        member's. A "bow" task is its own baseline."""
-        (texts, labels) = _pair(test)
+        and `interpolated_test_*` ones of their mixture (`interpolation`; its weight, chosen on
+        `validation`, as `interpolation_weight`), with `baseline_train_seconds`, the split
+        sizes and `vocab_size`. An ensemble's `test_*` figures are its averaged
+        probabilities'; `ensemble.member_metrics` adds each member's. A "bow" task is its own
+        baseline, with no mixture.
+
+        Sets `baseline` and `interpolation_weight`; with `run_dir`, also saves them there.
+        """
+        (texts, labels), (val_texts, val_labels) = _pair(test), _pair(validation)
         y = self.preprocessor.encode_labels(labels, "test")
         probabilities = self.member_probabilities(texts)
         metrics = {**self._scores(y, probabilities.mean(axis=0), "test", confusion_plot),
                    **member_metrics(y, probabilities, self.labels)}
         start = time.monotonic()
-        baseline = self if self.preprocessor.model_kind == "bow" else self.fit_baseline(
-            train, validation, class_weight, seed)
-        return {**metrics, "baseline_train_seconds": time.monotonic() - start,
-                **baseline.evaluate(texts, labels, "baseline"), "num_train": len(_pair(train)[0]),
-                "num_validation": len(_pair(validation)[0]), "num_test": len(texts),
-                "vocab_size": len(self.preprocessor.vocabulary)}
+        if self.preprocessor.model_kind == "bow":
+            return {**metrics, **self._split_sizes(train, validation, test),
+                    **self.evaluate(texts, labels, "baseline"), "baseline_train_seconds": 0.0}
+        self.baseline = self.fit_baseline(train, validation, class_weight, seed)
+        metrics.update(baseline_train_seconds=time.monotonic() - start,
+                       **self.baseline.evaluate(texts, labels, "baseline"))
+        self.interpolation_weight = interpolation_weight(
+            self.preprocessor.encode_labels(val_labels, "validation"),
+            self.predict_proba(val_texts), self.baseline.predict_proba(val_texts))
+        if run_dir is not None:
+            save_interpolation(run_dir, self.baseline.model, self.interpolation_weight)
+        mixture = interpolate(probabilities.mean(axis=0), self.baseline.predict_proba(texts),
+                              self.interpolation_weight)
+        return {**metrics, **self._scores(y, mixture, "interpolated_test", None),
+                "interpolation_weight": self.interpolation_weight,
+                **self._split_sizes(train, validation, test)}
+
+    def _split_sizes(self, train: Documents, validation: Documents,
+                     test: Documents) -> dict[str, int]:
+        return {"num_train": len(_pair(train)[0]), "num_validation": len(_pair(validation)[0]),
+                "num_test": len(_pair(test)[0]), "vocab_size": len(self.preprocessor.vocabulary)}
 
     def member_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Each member's class probabilities `[num_members, num_docs, num_classes]`
@@ -346,14 +396,31 @@ class ClassifierTask(Task):
         restore = getattr(data, "restore_order", lambda probabilities: probabilities)
         return np.stack([restore(model.predict(data, verbose=0)) for model in models])
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 64,
+                      interpolated: bool = False) -> np.ndarray:
         """Class probabilities `[num_docs, num_classes]` (float32), in the order of `texts`:
-        the mean of the members' (`member_probabilities`)."""
-        return self.member_probabilities(texts, batch_size).mean(axis=0)
+        the mean of the members' (`member_probabilities`); with `interpolated`, that mean
+        mixed with the TF-IDF baseline's by `interpolation_weight`.
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        """The most likely label of each text."""
-        return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]
+        Raises:
+            ValueError: `interpolated`, but the task has no baseline (it was not evaluated by
+                `evaluate_with_baseline`, or is a "bow" task).
+        """
+        probabilities = self.member_probabilities(texts, batch_size).mean(axis=0)
+        if not interpolated:
+            return probabilities
+        if self.baseline is None or self.interpolation_weight is None:
+            raise ValueError("This task has no TF-IDF baseline to interpolate with: evaluate it "
+                             "with `evaluate_with_baseline` (a run folder trained by "
+                             "textrnn-classify has one unless its model is 'bow').")
+        return interpolate(probabilities, self.baseline.predict_proba(texts, batch_size),
+                           self.interpolation_weight)
+
+    def predict(self, texts: Sequence[str], interpolated: bool = False) -> list[str]:
+        """The most likely label of each text (`interpolated`: of the mixture with the
+        baseline, see `predict_proba`)."""
+        return [self.labels[i] for i in self.predict_proba(texts, interpolated=interpolated)
+                .argmax(axis=1)]
 
     def evaluate(self, texts: Sequence[str], labels: Sequence[str], prefix: str = "",
                  confusion_plot: str | os.PathLike | None = None) -> dict[str, float | int]:
