@@ -4,7 +4,8 @@ On TensorFlow: outputs, final states and the gradients of all of them (with resp
 inputs, the initial states and every weight), in training (the fast path with its hand-written
 backward pass) and in inference (the forward-only loops), eagerly and inside a `tf.function`
 (where the kernels' `tf.while_loop`s run). On JAX, which has only the inference loops: their
-outputs and final states. On torch there are no kernels: the module skips.
+outputs and final states. On torch (PyTorch's fused LSTM and GRU operators): outputs, final
+states and all those gradients, with and without a mask.
 """
 
 import contextlib
@@ -18,11 +19,14 @@ import textrnn.layers as textrnn_layers
 from textrnn.layers import backend
 
 BACKEND = keras.backend.backend()
-if BACKEND not in ("tensorflow", "jax"):
+if BACKEND not in ("tensorflow", "jax", "torch"):
     pytest.skip(f"the {BACKEND} backend has no kernels", allow_module_level=True)
 tensorflow_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow kernels")
+torch_only = pytest.mark.skipif(BACKEND != "torch", reason="PyTorch kernels")
 if BACKEND == "tensorflow":
     import tensorflow as tf
+if BACKEND == "torch":
+    import torch
 
 # (layer name, extra arguments): the cells, plus configurations that leave the hand-written
 # gradients (other activations, reset_before GRU) and so train through the generic loop.
@@ -171,3 +175,44 @@ def test_scan_matches_keras_scan(reverse, graph):
     actual = tf.function(run)() if graph else run()
     expected = run_keras()
     assert_close(keras.tree.flatten(expected), keras.tree.flatten(actual))
+
+
+def torch_outputs_and_gradients(layer, reference, training, mask=None):
+    """`outputs_and_gradients` on torch: autograd through the kernels or the reference."""
+    inputs = torch.tensor(INPUTS, requires_grad=True)
+    rng = np.random.default_rng(2)
+    states = [torch.tensor(rng.normal(size=(INPUTS.shape[0], size)).astype("float32"),
+                           requires_grad=True) for size in layer.state_sizes]
+    for variable in layer.trainable_variables:
+        variable.value.grad = None
+    with backend.reference_only() if reference else contextlib.nullcontext():
+        outputs = layer(inputs, initial_state=states, mask=mask, training=training)
+    weights = [np.random.default_rng(3).normal(size=o.shape).astype("float32") for o in outputs]
+    sum(torch.sum(o * torch.tensor(w)) for o, w in zip(outputs, weights, strict=True)).backward()
+    gradients = [inputs.grad, *(s.grad for s in states),
+                 *(v.value.grad for v in layer.trainable_variables)]
+    return [o.detach() for o in outputs] + [g.detach() for g in gradients]
+
+
+@torch_only
+@pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
+@pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
+def test_torch_kernels_match_reference(name, extra, training, options, masked):
+    layer = make_layer(name, extra, **options)
+    mask = torch.tensor(MASK) if masked else None
+    expected = torch_outputs_and_gradients(layer, True, training, mask)
+    assert_close(expected, torch_outputs_and_gradients(layer, False, training, mask))
+
+
+@torch_only
+@pytest.mark.parametrize(("name", "operator"),
+                         [("SimpleRNN", "rnn_tanh"), ("LSTM", "lstm"), ("GRU", "gru")])
+def test_torch_runs_pytorchs_operator_without_a_mask(name, operator, monkeypatch):
+    """The unmasked batch goes through PyTorch's operator, the masked one the reference loop."""
+    calls = []
+    original = getattr(torch, operator)
+    monkeypatch.setattr(torch, operator, lambda *args: calls.append(1) or original(*args))
+    layer = make_layer(name, {})
+    layer(INPUTS)
+    layer(INPUTS, mask=MASK)
+    assert len(calls) == 1

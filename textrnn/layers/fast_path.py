@@ -126,13 +126,13 @@ def scan(step, init, xs, reverse=False, unroll=None):
     own RNN loop uses), letting it overlap independent work of nearby steps; on JAX it would
     copy the step body, which measured no faster, so it defaults to 1 there. `unroll=True`
     runs a Python loop instead (`unrolled_scan`), as Keras' `unroll=True` layers do. Where the
-    backend has its own kernels (`textrnn.layers.backend`), their `scan` runs instead.
+    backend's kernels (`textrnn.layers.backend`) have a `scan`, it runs instead.
     """
     if unroll is True:
         return unrolled_scan(step, init, xs, reverse)
-    kernels = backend.kernels()
-    if kernels is not None:
-        return kernels.scan(step, init, xs, reverse=reverse)
+    kernel_scan = backend.kernel("scan")
+    if kernel_scan is not None:
+        return kernel_scan(step, init, xs, reverse=reverse)
     if unroll is None:
         unroll = 32 if keras.backend.backend() == "tensorflow" else 1
     flat = keras.tree.flatten(xs)

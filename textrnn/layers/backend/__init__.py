@@ -7,13 +7,16 @@ numbers. TensorFlow (`tensorflow.py`) has training and inference kernels: Keras'
 `scan` keeps its carry in a TensorArray (a write and a read every step) and needs each step's
 output to have the carry's shape, while `tf.while_loop` can carry tensors as loop variables.
 On JAX `keras.ops.scan` is `jax.lax.scan` itself, so training keeps the `keras.ops` code and
-`jax.py` has only the forward-only inference loops (`inference.py`, shared with TensorFlow);
-torch runs the reference code.
+`jax.py` has only the forward-only inference loops (`inference.py`, shared with TensorFlow).
+On torch, which runs eagerly, the layers take their fast path for inference too, and
+`torch.py` runs the three recurrences on PyTorch's fused RNN operators (masked batches run the
+reference code).
 
-A kernel module has `scan` and any of `tanh_recurrence` (training on the projected inputs,
-hand-written gradients), `lstm_input_recurrence`, `gru_input_recurrence` (training on the
-inputs, each step projecting its own) and `simple_rnn_inference`, `lstm_inference`,
-`gru_inference`; a cell runs its `keras.ops` code where the module lacks one.
+A kernel module has any of `scan`, `tanh_recurrence` (training on the projected inputs,
+hand-written gradients), `simple_rnn_input_recurrence`, `lstm_input_recurrence`,
+`gru_input_recurrence` (training on the inputs, each step projecting its own) and
+`simple_rnn_inference`, `lstm_inference`, `gru_inference`; a cell runs its `keras.ops` code
+where the module lacks one.
 """
 
 import contextlib
@@ -21,7 +24,7 @@ import importlib
 
 import keras
 
-_BACKENDS_WITH_KERNELS = ("tensorflow", "jax")
+_BACKENDS_WITH_KERNELS = ("tensorflow", "jax", "torch")
 _disabled = False
 
 

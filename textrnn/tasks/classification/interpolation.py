@@ -35,7 +35,7 @@ from textrnn.training import save_model_atomic
 
 BASELINE_MODEL_FILE = "baseline.keras"
 INTERPOLATION_FILE = "interpolation.json"
-WEIGHTS = np.linspace(0.0, 1.0, 21)  # the recurrent model's weights tried, in steps of 0.05
+WEIGHTS = np.arange(21) / 20  # the recurrent model's weights tried, in steps of 0.05
 _FLOOR = 1e-12  # a probability of exactly 0 would make the log-loss infinite
 
 
