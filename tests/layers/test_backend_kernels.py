@@ -194,10 +194,16 @@ def torch_outputs_and_gradients(layer, reference, training, mask=None):
     return [o.detach() for o in outputs] + [g.detach() for g in gradients]
 
 
+# A row unmasked on two separate runs of steps, and an empty row: no packed sequence fits.
+GAPPED_MASK = np.array([[1, 0, 1, 1, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0]], dtype=bool)
+
+
 @torch_only
 @pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
 def test_torch_kernels_match_reference(name, extra, training, options, masked):
+    """Masked cases: each row's unmasked steps are one run (right-, left- or not padded), so
+    they run as packed sequences, also under `go_backwards`."""
     layer = make_layer(name, extra, **options)
     mask = torch.tensor(MASK) if masked else None
     expected = torch_outputs_and_gradients(layer, True, training, mask)
@@ -205,14 +211,24 @@ def test_torch_kernels_match_reference(name, extra, training, options, masked):
 
 
 @torch_only
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_torch_kernels_match_reference_with_a_gapped_mask(name):
+    layer = make_layer(name, {}, return_sequences=True)
+    mask = torch.tensor(GAPPED_MASK)
+    expected = torch_outputs_and_gradients(layer, True, True, mask)
+    assert_close(expected, torch_outputs_and_gradients(layer, False, True, mask))
+
+
+@torch_only
 @pytest.mark.parametrize(("name", "operator"),
                          [("SimpleRNN", "rnn_tanh"), ("LSTM", "lstm"), ("GRU", "gru")])
-def test_torch_runs_pytorchs_operator_without_a_mask(name, operator, monkeypatch):
-    """The unmasked batch goes through PyTorch's operator, the masked one the reference loop."""
+def test_torch_runs_pytorchs_operator_unless_the_mask_has_gaps(name, operator, monkeypatch):
     calls = []
     original = getattr(torch, operator)
     monkeypatch.setattr(torch, operator, lambda *args: calls.append(1) or original(*args))
     layer = make_layer(name, {})
     layer(INPUTS)
     layer(INPUTS, mask=MASK)
-    assert len(calls) == 1
+    assert len(calls) == 2
+    layer(INPUTS, mask=GAPPED_MASK)
+    assert len(calls) == 2
