@@ -7,14 +7,17 @@ kernels, with their own backward) run the whole sequence in one call. Their weig
 Keras' transposed, the GRU's gates reordered (PyTorch's r, z, n against Keras' z, r, h);
 their GRU is Keras' `reset_after=True` with separate input and recurrent biases.
 
-A mask whose unmasked steps are one run in each row (right-padded batches, and left-padded
-ones, which is what a right-padded batch becomes under `go_backwards`) becomes a packed
-sequence: each row's run is moved to the start, the operator runs each row for its length,
-and the outputs are moved back, the state held before and after the run as Keras' masking
-does. Any other mask (gaps inside a row, an empty row) runs the `keras.ops` recurrence with
-its hand-written gradient, as on a backend without kernels. PyTorch's RNN operators take no
-per-sequence weight-drop mask, but the cells pass the already-dropped recurrent kernel, which
-autograd differentiates like any other tensor.
+For inference (autograd not recording), a mask whose unmasked steps are one run in each row
+(right-padded batches, and left-padded ones, which is what a right-padded batch becomes under
+`go_backwards`) becomes a packed sequence: each row's run is moved to the start, the operator
+runs each row for its length, and the outputs are moved back, the state held before and after
+the run as Keras' masking does. Any other mask (gaps inside a row, an empty row), and every
+mask while autograd records, runs the `keras.ops` recurrence with its hand-written gradient,
+as on a backend without kernels: PyTorch's backward pass over a packed sequence measured
+slower than that on CPU (a masked BiLSTM classifier batch trained at 0.74x Keras' built-in
+packed, 1.36x through the reference, while inference ran at 6.8x packed, 1.9x through the
+reference). PyTorch's RNN operators take no per-sequence weight-drop mask, but the cells pass
+the already-dropped recurrent kernel, which autograd differentiates like any other tensor.
 """
 
 import torch
@@ -93,7 +96,7 @@ def _run(operator, inputs, states, params, mask):
     if not mask:
         outputs, *final = operator(inputs, hx, params, True, 1, 0.0, train, False, False)
         return outputs, [state[0] for state in final]
-    runs = _unmasked_runs(mask[0])
+    runs = None if train else _unmasked_runs(mask[0])
     if runs is None:
         return None
     starts, lengths = runs
