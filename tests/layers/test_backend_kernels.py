@@ -115,14 +115,21 @@ KERNEL_CASES = [
 ]
 
 
-@tensorflow_only
+@pytest.mark.skipif(BACKEND == "jax", reason="JAX has inference kernels only")
 @pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
 def test_kernels_match_reference(name, extra, training, options, masked):
+    """In a `tf.function` on TensorFlow, eagerly (Keras' way there) on torch."""
     layer = make_layer(name, extra, **options)
-    mask = tf.constant(MASK) if masked else None
-    expected = outputs_and_gradients(layer, True, True, training, mask)
-    actual = outputs_and_gradients(layer, False, True, training, mask)
+    mask = MASK if masked else None
+    if BACKEND == "torch":
+        mask = None if mask is None else torch.tensor(mask)
+        expected, actual = (torch_outputs_and_gradients(layer, reference, training, mask)
+                            for reference in (True, False))
+    else:
+        mask = None if mask is None else tf.constant(mask)
+        expected, actual = (outputs_and_gradients(layer, reference, True, training, mask)
+                            for reference in (True, False))
     assert_close(expected, actual)
 
 
@@ -196,16 +203,6 @@ def torch_outputs_and_gradients(layer, reference, training, mask=None):
 
 # A row unmasked on two separate runs of steps, and an empty row: no packed sequence fits.
 GAPPED_MASK = np.array([[1, 0, 1, 1, 0], [1, 1, 1, 0, 0], [0, 0, 0, 0, 0]], dtype=bool)
-
-
-@torch_only
-@pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
-@pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
-def test_torch_kernels_match_reference(name, extra, training, options, masked):
-    layer = make_layer(name, extra, **options)
-    mask = torch.tensor(MASK) if masked else None
-    expected = torch_outputs_and_gradients(layer, True, training, mask)
-    assert_close(expected, torch_outputs_and_gradients(layer, False, training, mask))
 
 
 @torch_only

@@ -366,14 +366,15 @@ class ClassifierTask(Task):
             return {**metrics, **self._split_sizes(train, validation, test),
                     **self.evaluate(texts, labels, "baseline"), "baseline_train_seconds": 0.0}
         self.baseline = self.fit_baseline(train, validation, class_weight, seed)
+        baseline_probabilities = self.baseline.predict_proba(texts)
         metrics.update(baseline_train_seconds=time.monotonic() - start,
-                       **self.baseline.evaluate(texts, labels, "baseline"))
+                       **self._scores(y, baseline_probabilities, "baseline", None))
         self.interpolation_weight = interpolation_weight(
             self.preprocessor.encode_labels(val_labels, "validation"),
             self.predict_proba(val_texts), self.baseline.predict_proba(val_texts))
         if run_dir is not None:
             save_interpolation(run_dir, self.baseline.model, self.interpolation_weight)
-        mixture = interpolate(probabilities.mean(axis=0), self.baseline.predict_proba(texts),
+        mixture = interpolate(probabilities.mean(axis=0), baseline_probabilities,
                               self.interpolation_weight)
         return {**metrics, **self._scores(y, mixture, "interpolated_test", None),
                 "interpolation_weight": self.interpolation_weight,
