@@ -3,9 +3,9 @@
 On TensorFlow: outputs, final states and the gradients of all of them (with respect to the
 inputs, the initial states and every weight), in training (the fast path with its hand-written
 backward pass) and in inference (the forward-only loops), eagerly and inside a `tf.function`
-(where the kernels' `tf.while_loop`s run). On JAX, which has only the inference loops: their
-outputs and final states. On torch (PyTorch's fused LSTM and GRU operators): outputs, final
-states and all those gradients, with and without a mask.
+(where the kernels' `tf.while_loop`s run). On JAX (the LSTM's training recurrence and the
+inference loops): the same, under `jax.jit`. On torch (PyTorch's fused operators): outputs,
+final states and all those gradients, with and without a mask.
 """
 
 import contextlib
@@ -27,6 +27,8 @@ if BACKEND == "tensorflow":
     import tensorflow as tf
 if BACKEND == "torch":
     import torch
+if BACKEND == "jax":
+    import jax
 
 # (layer name, extra arguments): the cells, plus configurations that leave the hand-written
 # gradients (other activations, reset_before GRU) and so train through the generic loop.
@@ -115,16 +117,22 @@ KERNEL_CASES = [
 ]
 
 
-@pytest.mark.skipif(BACKEND == "jax", reason="JAX has inference kernels only")
 @pytest.mark.parametrize(("name", "extra", "options", "masked"), KERNEL_CASES)
 @pytest.mark.parametrize("training", [True, False], ids=["train", "infer"])
 def test_kernels_match_reference(name, extra, training, options, masked):
-    """In a `tf.function` on TensorFlow, eagerly (Keras' way there) on torch."""
+    """In a `tf.function` on TensorFlow, under `jax.jit` on JAX, eagerly (Keras' way there)
+    on torch."""
+    if BACKEND == "jax" and name != "LSTM":
+        pytest.skip("on JAX the SimpleRNN and GRU train on the keras.ops reference itself, and "
+                    "test_inference_loops_match_reference checks their inference loops")
     layer = make_layer(name, extra, **options)
     mask = MASK if masked else None
     if BACKEND == "torch":
         mask = None if mask is None else torch.tensor(mask)
         expected, actual = (torch_outputs_and_gradients(layer, reference, training, mask)
+                            for reference in (True, False))
+    elif BACKEND == "jax":
+        expected, actual = (jax_outputs_and_gradients(layer, reference, training, mask)
                             for reference in (True, False))
     else:
         mask = None if mask is None else tf.constant(mask)
@@ -182,6 +190,31 @@ def test_scan_matches_keras_scan(reverse, graph):
     actual = tf.function(run)() if graph else run()
     expected = run_keras()
     assert_close(keras.tree.flatten(expected), keras.tree.flatten(actual))
+
+
+def jax_outputs_and_gradients(layer, reference, training, mask=None):
+    """`outputs_and_gradients` on JAX: `jax.vjp` of the layer's `stateless_call`, jitted."""
+    rng = np.random.default_rng(2)
+    states = [rng.normal(size=(INPUTS.shape[0], size)).astype("float32")
+              for size in layer.state_sizes]
+    trainable = [v.value for v in layer.trainable_variables]
+    non_trainable = [v.value for v in layer.non_trainable_variables]
+
+    def run(inputs, states, trainable):
+        outputs, _ = layer.stateless_call(trainable, non_trainable, inputs,
+                                          initial_state=states, mask=mask, training=training)
+        return outputs
+
+    def outputs_and_vjp(inputs, states, trainable):
+        outputs, pullback = jax.vjp(run, inputs, states, trainable)
+        weights = tuple(np.random.default_rng(3).normal(size=o.shape).astype("float32")
+                        for o in outputs)
+        return outputs, pullback(weights)
+
+    with backend.reference_only() if reference else contextlib.nullcontext():
+        outputs, (d_inputs, d_states, d_trainable) = jax.jit(outputs_and_vjp)(
+            INPUTS, states, trainable)
+    return [*outputs, d_inputs, *d_states, *d_trainable]
 
 
 def torch_outputs_and_gradients(layer, reference, training, mask=None):
