@@ -3,7 +3,7 @@
 On TensorFlow: outputs, final states and the gradients of all of them (with respect to the
 inputs, the initial states and every weight), in training (the fast path with its hand-written
 backward pass) and in inference (the forward-only loops), eagerly and inside a `tf.function`
-(where the kernels' `tf.while_loop`s run). On JAX (the LSTM's training recurrence and the
+(where the kernels' `tf.while_loop`s run). On JAX (the training recurrences and the
 inference loops): the same, under `jax.jit`. On torch (PyTorch's fused operators): outputs,
 final states and all those gradients, with and without a mask.
 """
@@ -122,9 +122,6 @@ KERNEL_CASES = [
 def test_kernels_match_reference(name, extra, training, options, masked):
     """In a `tf.function` on TensorFlow, under `jax.jit` on JAX, eagerly (Keras' way there)
     on torch."""
-    if BACKEND == "jax" and name != "LSTM":
-        pytest.skip("on JAX the SimpleRNN and GRU train on the keras.ops reference itself, and "
-                    "test_inference_loops_match_reference checks their inference loops")
     layer = make_layer(name, extra, **options)
     mask = MASK if masked else None
     if BACKEND == "torch":

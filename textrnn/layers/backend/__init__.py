@@ -6,8 +6,9 @@ Where a backend's own loop primitive is cheaper per step than `keras.ops.scan`, 
 numbers. TensorFlow (`tensorflow.py`) has training and inference kernels: Keras' TensorFlow
 `scan` keeps its carry in a TensorArray (a write and a read every step) and needs each step's
 output to have the carry's shape, while `tf.while_loop` can carry tensors as loop variables.
-On JAX `keras.ops.scan` is `jax.lax.scan` itself, so training keeps the `keras.ops` code and
-`jax.py` has only the forward-only inference loops (`inference.py`, shared with TensorFlow).
+On JAX `keras.ops.scan` is `jax.lax.scan` itself; `jax.py` has training recurrences that
+project each step's inputs inside the scan with tuple carries, and the forward-only inference
+loops (`inference.py`, shared with TensorFlow).
 On torch, which runs eagerly, the layers take their fast path for inference too, and
 `torch.py` runs the three recurrences on PyTorch's fused RNN operators (masked batches run the
 reference code).
