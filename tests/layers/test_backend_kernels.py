@@ -122,6 +122,10 @@ KERNEL_CASES = [
 def test_kernels_match_reference(name, extra, training, options, masked):
     """In a `tf.function` on TensorFlow, under `jax.jit` on JAX, eagerly (Keras' way there)
     on torch."""
+    if BACKEND == "jax" and (not training or {"activation", "recurrent_activation",
+                                               "reset_after"} & set(extra)):
+        pytest.skip("JAX: the inference loops' outputs are test_inference_loops_match_reference"
+                    "'s; other activations and reset_after=False run jax.lax.scan both ways")
     layer = make_layer(name, extra, **options)
     mask = MASK if masked else None
     if BACKEND == "torch":
