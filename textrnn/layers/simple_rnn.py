@@ -45,20 +45,16 @@ class SimpleRNNCell(RecurrentCell):
         return output, [output] if isinstance(states, (list, tuple)) else output
 
     def fast_sequence(self, inputs, states, mask, training=False, sequences=True):
-        input_recurrence = backend.kernel("simple_rnn_input_recurrence")
-        if input_recurrence is not None:
+        recurrence = backend.kernel("simple_rnn_input_recurrence")
+        if recurrence is None:
+            projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
+            outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
+        else:
             dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
-            outputs = input_recurrence(
+            outputs = recurrence(
                 dropped, ops.copy(self.kernel), self.bias_operand(self.bias, inputs.dtype),
                 kernel, states[0], *mask_arguments, sequences=sequences,
             )
-            return outputs, [outputs[-1]]
-        projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
-        recurrence = backend.kernel("tanh_recurrence")
-        if recurrence is None:
-            outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
-        else:
-            outputs = recurrence(projected, kernel, states[0], *mask_arguments, sequences=sequences)
         return outputs, [outputs[-1]]
 
     def inference_sequence(self, inputs, states, mask, sequences):

@@ -13,8 +13,7 @@ On torch, which runs eagerly, the layers take their fast path for inference too,
 `torch.py` runs the three recurrences on PyTorch's fused RNN operators (masked batches run the
 reference code).
 
-A kernel module has any of `scan`, `tanh_recurrence` (training on the projected inputs,
-hand-written gradients), `simple_rnn_input_recurrence`, `lstm_input_recurrence`,
+A kernel module has any of `scan`, `simple_rnn_input_recurrence`, `lstm_input_recurrence`,
 `gru_input_recurrence` (training on the inputs, each step projecting its own) and
 `simple_rnn_inference`, `lstm_inference`, `gru_inference`; a cell runs its `keras.ops` code
 where the module lacks one.

@@ -122,42 +122,52 @@ gru_inference = functools.partial(inference.gru, scan)
 # === SimpleRNN ===
 
 
-def tanh_recurrence(projected, kernel, h0, mask=None, sequences=True):
-    """`h_t = tanh(projected_t + h_{t-1} @ kernel)` for all t: `[T, B, U]` (`[1, B, U]`, the
-    last step's, with `sequences=False`)."""
+def simple_rnn_input_recurrence(inputs, input_kernel, bias, kernel, h0, mask=None,
+                                sequences=True):
+    """`h_t = tanh(x_t @ input_kernel + bias + h_{t-1} @ kernel)` over `inputs [T, B, F]`:
+    `[T, B, U]` (`[1, B, U]`, the last step's, with `sequences=False`).
+
+    As `lstm_input_recurrence`: each step projects its own inputs and the backward loop gives
+    each step's input gradient, so the while loop can run them ahead of the recurrence.
+    """
 
     @tf.custom_gradient
-    def recurrence(projected, kernel, h0):
+    def recurrence(inputs, input_kernel, bias, kernel, h0):
         def step(h, step_inputs):
             x_t, mask_t = step_inputs
-            h_new = keep_where_masked(mask_t, tf.tanh(x_t + tf.matmul(h, kernel)), h)
+            pre = tf.matmul(x_t, input_kernel) + bias + tf.matmul(h, kernel)
+            h_new = keep_where_masked(mask_t, tf.tanh(pre), h)
             return h_new, h_new
 
-        h_last, saved = scan(step, h0, (projected, mask), arrays=True)
-        outputs = _stack(saved, projected) if sequences else h_last[None]
+        h_last, saved = scan(step, h0, (inputs, mask), arrays=True)
+        outputs = _stack(saved, inputs) if sequences else h_last[None]
 
         def grad(d_outputs):
             kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
+            input_kernel_t = tf.transpose(input_kernel)
 
             def back_step(d_h_next, step_inputs):
                 t, d_out, mask_t = step_inputs
                 h = saved.read(t)
                 d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
                 d_pre = d_h * (1.0 - h * h)
-                return add_passed(tf.matmul(d_pre, kernel_t), passed), d_pre
+                d_prev = add_passed(tf.matmul(d_pre, kernel_t), passed)
+                return d_prev, (d_pre, tf.matmul(d_pre, input_kernel_t))
 
             d_h_last = tf.zeros_like(h0)
             if not sequences:
                 d_h_last, d_outputs = d_outputs[0], None
-            steps = tf.range(tf.shape(projected)[0])
-            d_h0, d_pre = scan(back_step, d_h_last, (steps, d_outputs, mask), reverse=True)
-            hs = outputs if sequences else _stack(saved, projected)
-            d_kernel = _sum_over_previous_steps(h0, hs, d_pre)
-            return d_pre, d_kernel, d_h0
+            steps = tf.range(tf.shape(inputs)[0])
+            d_h0, (d_pre, d_inputs) = scan(back_step, d_h_last, (steps, d_outputs, mask),
+                                           reverse=True)
+            hs = outputs if sequences else _stack(saved, inputs)
+            return (d_inputs, _sum_over_all_steps(inputs, d_pre),
+                    tf.reduce_sum(d_pre, axis=(0, 1)), _sum_over_previous_steps(h0, hs, d_pre),
+                    d_h0)
 
         return outputs, grad
 
-    return recurrence(projected, kernel, h0)
+    return recurrence(inputs, input_kernel, bias, kernel, h0)
 
 
 # === LSTM ===
