@@ -71,20 +71,29 @@ def gru(
         if reset_after:
             inner = ops.matmul(h, recurrent_kernel)
             inner = inner if recurrent_bias is None else inner + recurrent_bias
-            gates = recurrent_activation(x[:, : 2 * units] + inner[:, : 2 * units])
-            r = gates[:, units:]
-            candidate = activation(x[:, 2 * units :] + r * inner[:, 2 * units :])
+            z, _, candidate = gru_reset_after_gates(x, inner, activations)
         else:
             inner = ops.matmul(h, recurrent_kernel[:, : 2 * units])
             gates = recurrent_activation(x[:, : 2 * units] + inner)
-            r = gates[:, units:]
+            z, r = gates[:, :units], gates[:, units:]
             recurrent_h = ops.matmul(r * h, recurrent_kernel[:, 2 * units :])
             candidate = activation(x[:, 2 * units :] + recurrent_h)
-        z = gates[:, :units]
         h_new = keep(mask_t, z * h + (1.0 - z) * candidate, h)
         return h_new, h_new if sequences else None
 
     return _inference_loop(scan, step, h0, inputs, mask, sequences, lambda h: h)
+
+
+def gru_reset_after_gates(projected, inner, activations=(ops.tanh, ops.sigmoid)):
+    """One `reset_after` GRU step's `(z, r, candidate)` (each `[B, U]`) from the projected
+    inputs `projected = x_t @ kernel + input_bias` and `inner = h @ recurrent_kernel +
+    recurrent_bias` (both `[B, 3U]`, gates z, r, h); the new state is
+    `z * h + (1 - z) * candidate`. Shared by the inference loops and the training kernels."""
+    activation, recurrent_activation = activations
+    units = inner.shape[-1] // 3
+    gates = recurrent_activation(projected[:, : 2 * units] + inner[:, : 2 * units])
+    r = gates[:, units:]
+    return gates[:, :units], r, activation(projected[:, 2 * units :] + r * inner[:, 2 * units :])
 
 
 def _inference_loop(scan, step, init, inputs, mask, sequences, last_output):

@@ -169,14 +169,11 @@ def _gru_forward(inputs, kernel, input_bias, recurrent_kernel, recurrent_bias, h
 
     def step(h, step_inputs):
         x_t, mask_t = step_inputs
-        x = ops.matmul(x_t, kernel) + input_bias
         inner = ops.matmul(h, recurrent_kernel) + recurrent_bias
-        gates = ops.sigmoid(x[:, : 2 * units] + inner[:, : 2 * units])
-        z, r = gates[:, :units], gates[:, units:]
-        inner_h = inner[:, 2 * units :]
-        candidate = ops.tanh(x[:, 2 * units :] + r * inner_h)
+        z, r, candidate = inference.gru_reset_after_gates(
+            ops.matmul(x_t, kernel) + input_bias, inner)
         h_new = fp.keep_where_masked(mask_t, z * h + (1.0 - z) * candidate, h)
-        return h_new, (h_new, z, r, candidate, inner_h)
+        return h_new, (h_new, z, r, candidate, inner[:, 2 * units :])
 
     _, saved = jax.lax.scan(step, h0, (inputs, mask))
     return saved[0], (inputs, kernel, recurrent_kernel, h0, mask, saved)

@@ -295,14 +295,11 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
     def recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bias, h0):
         def step(h, step_inputs):
             x_t, mask_t = step_inputs
-            projected = tf.matmul(x_t, input_kernel) + input_bias
             recurrent = tf.matmul(h, kernel) + recurrent_bias
-            gates = tf.sigmoid(projected[:, : 2 * units] + recurrent[:, : 2 * units])
-            z, r = gates[:, :units], gates[:, units:]
-            recurrent_h = recurrent[:, 2 * units :]
-            candidate = tf.tanh(projected[:, 2 * units :] + r * recurrent_h)
+            z, r, candidate = inference.gru_reset_after_gates(
+                tf.matmul(x_t, input_kernel) + input_bias, recurrent)
             h_new = keep_where_masked(mask_t, candidate + z * (h - candidate), h)
-            return h_new, (h_new, h, gates, candidate, recurrent_h)
+            return h_new, (h_new, h, z, r, candidate, recurrent[:, 2 * units :])
 
         h_last, saved = scan(step, h0, (inputs, mask), arrays=True)
         outputs = _stack(saved[0], inputs) if sequences else h_last[None]
@@ -313,8 +310,7 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
 
             def back_step(d_h_next, step_inputs):
                 t, d_out, mask_t = step_inputs
-                h_prev, gates, candidate, recurrent_h = (array.read(t) for array in saved[1:])
-                z, r = gates[:, :units], gates[:, units:]
+                h_prev, z, r, candidate, recurrent_h = (array.read(t) for array in saved[1:])
                 d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
                 one_minus_z = 1.0 - z
                 d_candidate = d_h * one_minus_z * (1.0 - candidate * candidate)
