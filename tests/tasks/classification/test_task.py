@@ -151,6 +151,10 @@ def test_evaluate_with_baseline_interpolates_and_the_run_keeps_the_mixture(rnn_r
     np.testing.assert_allclose(again.predict_proba(test.texts, interpolated=True), mixture,
                                rtol=1e-5, atol=1e-6)
     assert again.predict(test.texts, interpolated=True) == list(predicted)
+    again.save(tmp_path / "saved")
+    np.testing.assert_allclose(
+        ClassifierTask.from_run(tmp_path / "saved").predict_proba(test.texts, interpolated=True),
+        mixture, rtol=1e-5, atol=1e-6)
 
 
 def test_interpolated_prediction_needs_a_baseline(rnn_run):

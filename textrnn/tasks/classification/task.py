@@ -138,12 +138,15 @@ class ClassifierTask(Task):
         return task
 
     def save(self, path: str | os.PathLike) -> None:
-        """Writes the preprocessor, `model.keras` and each further member's
-        `member-k/model.keras` (atomically) into `path`."""
+        """Writes the preprocessor, `model.keras`, each further member's
+        `member-k/model.keras` and, once evaluated, the baseline and the mixture's weight
+        (`baseline.keras`, `interpolation.json`) into `path`, each file atomically."""
         super().save(path)
         for index, model in enumerate(self.members, 1):
             member_dir(path, index).mkdir(exist_ok=True)
             save_model_atomic(model, member_dir(path, index) / MODEL_FILE)
+        if self.baseline is not None and self.interpolation_weight is not None:
+            save_interpolation(path, self.baseline.model, self.interpolation_weight)
 
     @property
     def labels(self) -> list[str]:
