@@ -85,7 +85,8 @@ def _gru_gates(weights):
 
 def _run(operator, inputs, states, params, mask):
     """One layer of `operator` (`torch.lstm`, ...) over `inputs [T, B, D]` from `states` (each
-    `[B, U]`): `(outputs [T, B, U], final states)`, or None for a mask it cannot follow.
+    `[B, U]`): `(outputs [T, B, U], final states)`, or None where the reference should run:
+    any mask while autograd records, or a mask without one unmasked run per row.
 
     `mask` is `()` or `(mask [T, B, 1],)`: outside each row's run of unmasked steps the
     outputs and states are held, as `keras.ops` code with `where(mask, new, old)` does.
