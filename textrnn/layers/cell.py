@@ -224,6 +224,14 @@ class RecurrentCell(keras.layers.Layer, DropoutRNNCell):
             kernel = ops.copy(kernel)
         return dropped, kernel, fp.mask_arguments(mask, inputs)
 
+    def input_recurrence_operands(self, inputs, mask, training):
+        """`((inputs after input dropout, kernel, input bias [gates * units], recurrent
+        kernel), mask arguments)`: the leading operands of a backend's `*_input_recurrence`
+        kernel, which projects each step's inputs itself; raises as `fast_path_operands`."""
+        dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
+        input_bias = self.bias_operand(self.input_bias(), inputs.dtype)
+        return (dropped, ops.copy(self.kernel), input_bias, kernel), mask_arguments
+
     def recurrent_kernel_for(self, training):
         """`recurrent_kernel`, weight-dropped in training when `recurrent_weight_dropout` > 0.
 

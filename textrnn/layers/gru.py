@@ -117,10 +117,9 @@ class GRUCell(RecurrentCell):
             outputs = _gru_recurrence(projected, kernel, recurrent_bias, states[0],
                                       *mask_arguments)
         else:
-            dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
+            operands, mask_arguments = self.input_recurrence_operands(inputs, mask, training)
             outputs = recurrence(
-                dropped, ops.copy(self.kernel), self.bias_operand(self.input_bias(), inputs.dtype),
-                kernel, recurrent_bias, states[0], *mask_arguments, sequences=sequences,
+                *operands, recurrent_bias, states[0], *mask_arguments, sequences=sequences
             )
         return outputs, [outputs[-1]]
 

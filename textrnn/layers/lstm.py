@@ -113,10 +113,9 @@ class LSTMCell(RecurrentCell):
                 projected, kernel, states[0], states[1], *mask_arguments
             )
         else:
-            dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
+            operands, mask_arguments = self.input_recurrence_operands(inputs, mask, training)
             outputs, c_last = recurrence(
-                dropped, ops.copy(self.kernel), self.bias_operand(self.input_bias(), inputs.dtype),
-                kernel, states[0], states[1], *mask_arguments, sequences=sequences,
+                *operands, states[0], states[1], *mask_arguments, sequences=sequences
             )
         return outputs, [outputs[-1], c_last]
 

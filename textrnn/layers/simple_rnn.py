@@ -50,11 +50,8 @@ class SimpleRNNCell(RecurrentCell):
             projected, kernel, mask_arguments = self.fast_path_operands(inputs, mask, training)
             outputs = _tanh_recurrence(projected, kernel, states[0], *mask_arguments)
         else:
-            dropped, kernel, mask_arguments = self.fast_path_inputs(inputs, mask, training)
-            outputs = recurrence(
-                dropped, ops.copy(self.kernel), self.bias_operand(self.bias, inputs.dtype),
-                kernel, states[0], *mask_arguments, sequences=sequences,
-            )
+            operands, mask_arguments = self.input_recurrence_operands(inputs, mask, training)
+            outputs = recurrence(*operands, states[0], *mask_arguments, sequences=sequences)
         return outputs, [outputs[-1]]
 
     def inference_sequence(self, inputs, states, mask, sequences):
