@@ -21,7 +21,7 @@ import jax
 from keras import ops
 
 from textrnn.layers import fast_path as fp
-from textrnn.layers.backend import inference
+from textrnn.layers.backend import equations, inference
 
 
 def scan(step, init, xs, reverse=False, outputs=True):
@@ -124,11 +124,8 @@ def _lstm_backward(residuals, upstream):
         d_out, c_t, c_prev, i_t, f_t, g_t, o_t, mask_t = step_inputs
         d_h, h_passed = fp.split_masked(mask_t, d_out + d_h_next)
         d_c, c_passed = fp.split_masked(mask_t, d_c_next)
-        tanh_c = ops.tanh(c_t)
-        d_c = d_c + d_h * o_t * (1.0 - tanh_c * tanh_c)
-        d_z = ops.concatenate([d_c * g_t * i_t * (1.0 - i_t), d_c * c_prev * f_t * (1.0 - f_t),
-                               d_c * i_t * (1.0 - g_t * g_t), d_h * tanh_c * o_t * (1.0 - o_t)],
-                              axis=-1)
+        d_c, d_z = equations.lstm_gate_gradients(d_h, d_c, c_prev, i_t, f_t, g_t, o_t,
+                                             ops.tanh(c_t))
         new_carry = (fp.add_passed(ops.matmul(d_z, recurrent_t), h_passed),
                      fp.add_passed(d_c * f_t, c_passed))
         return new_carry, (d_z, ops.matmul(d_z, kernel_t))
@@ -170,7 +167,7 @@ def _gru_forward(inputs, kernel, input_bias, recurrent_kernel, recurrent_bias, h
     def step(h, step_inputs):
         x_t, mask_t = step_inputs
         inner = ops.matmul(h, recurrent_kernel) + recurrent_bias
-        z, r, candidate = inference.gru_reset_after_gates(
+        z, r, candidate = equations.gru_reset_after_gates(
             ops.matmul(x_t, kernel) + input_bias, inner)
         h_new = fp.keep_where_masked(mask_t, z * h + (1.0 - z) * candidate, h)
         return h_new, (h_new, z, r, candidate, inner[:, 2 * units :])
@@ -186,11 +183,7 @@ def _gru_backward(residuals, d_hs):
     def back_step(d_h_next, step_inputs):
         d_out, h_prev, z_t, r_t, n_t, inner_h_t, mask_t = step_inputs
         d_h, h_passed = fp.split_masked(mask_t, d_out + d_h_next)
-        d_z = d_h * (h_prev - n_t) * z_t * (1.0 - z_t)
-        d_n = d_h * (1.0 - z_t) * (1.0 - n_t * n_t)
-        d_r = d_n * inner_h_t * r_t * (1.0 - r_t)
-        d_x = ops.concatenate([d_z, d_r, d_n], axis=-1)
-        d_inner = ops.concatenate([d_z, d_r, d_n * r_t], axis=-1)
+        d_x, d_inner = equations.gru_gate_gradients(d_h, h_prev, z_t, r_t, n_t, inner_h_t)
         d_h_prev = d_h * z_t + ops.matmul(d_inner, recurrent_t)
         return fp.add_passed(d_h_prev, h_passed), (d_x, d_inner, ops.matmul(d_x, kernel_t))
 

@@ -16,7 +16,7 @@ import functools
 
 import tensorflow as tf
 
-from textrnn.layers.backend import inference
+from textrnn.layers.backend import equations, inference
 from textrnn.layers.fast_path import (  # keras.ops: in a traced loop body, free at run time
     add_passed,
     keep_where_masked,
@@ -221,16 +221,7 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
                 d_h, h_passed = split_masked(
                     mask_t, d_h_next if d_out is None else d_out + d_h_next)
                 d_c, c_passed = split_masked(mask_t, d_c_next)
-                d_c = d_c + d_h * o * (1.0 - tanh_c * tanh_c)
-                d_z = tf.concat(
-                    [
-                        d_c * g * i * (1.0 - i),
-                        d_c * c_prev * f * (1.0 - f),
-                        d_c * i * (1.0 - g * g),
-                        d_h * tanh_c * o * (1.0 - o),
-                    ],
-                    axis=-1,
-                )
+                d_c, d_z = equations.lstm_gate_gradients(d_h, d_c, c_prev, i, f, g, o, tanh_c)
                 d_h_prev = add_passed(tf.matmul(d_z, kernel_t), h_passed)
                 d_x = tf.matmul(d_z, input_kernel_t)
                 return (d_h_prev, add_passed(d_c * f, c_passed)), (d_z, d_x)
@@ -296,7 +287,7 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
         def step(h, step_inputs):
             x_t, mask_t = step_inputs
             recurrent = tf.matmul(h, kernel) + recurrent_bias
-            z, r, candidate = inference.gru_reset_after_gates(
+            z, r, candidate = equations.gru_reset_after_gates(
                 tf.matmul(x_t, input_kernel) + input_bias, recurrent)
             h_new = keep_where_masked(mask_t, candidate + z * (h - candidate), h)
             return h_new, (h_new, h, z, r, candidate, recurrent[:, 2 * units :])
@@ -312,17 +303,8 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
                 t, d_out, mask_t = step_inputs
                 h_prev, z, r, candidate, recurrent_h = (array.read(t) for array in saved[1:])
                 d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
-                one_minus_z = 1.0 - z
-                d_candidate = d_h * one_minus_z * (1.0 - candidate * candidate)
-                d_recurrent = tf.concat(
-                    [
-                        d_h * (h_prev - candidate) * z * one_minus_z,
-                        d_candidate * recurrent_h * r * (1.0 - r),
-                        d_candidate * r,
-                    ],
-                    axis=-1,
-                )
-                d_projected = tf.concat([d_recurrent[:, : 2 * units], d_candidate], axis=-1)
+                d_projected, d_recurrent = equations.gru_gate_gradients(
+                    d_h, h_prev, z, r, candidate, recurrent_h)
                 d_prev = tf.matmul(d_recurrent, kernel_t) + d_h * z
                 d_x = tf.matmul(d_projected, input_kernel_t)
                 return add_passed(d_prev, passed), (d_recurrent, d_projected, d_x)
