@@ -23,23 +23,41 @@ def gru_reset_after_gates(projected, inner, activations=(ops.tanh, ops.sigmoid))
     return recurrent_activation(x_z + inner_z), r, activation(x_h + r * inner_h)
 
 
-def gru_gate_gradients(d_h, h_prev, z, r, candidate, inner_h):
-    """Gradients of one `reset_after` GRU step (sigmoid gates, tanh candidate) whose new state
-    `z * h_prev + (1 - z) * candidate` received `d_h`: `(d_projected, d_inner)`, both
-    `[B, 3U]`, of the loss with respect to the pre-activation sums `projected` and `inner` of
-    `gru_reset_after_gates` (`inner_h` is `inner`'s last block)."""
-    d_candidate = d_h * (1.0 - z) * (1.0 - candidate * candidate)
-    d_z = d_h * (h_prev - candidate) * z * (1.0 - z)
+def gru_local_gradients(h_prev, z, r, candidate, inner_h):
+    """The derivatives of one `reset_after` GRU step (sigmoid gates, tanh candidate; new state
+    `z * h_prev + (1 - z) * candidate`) that do not depend on the gradient flowing back:
+    `(projected_factors, inner_factors)`, both `[B, 3U]`, for `gru_gate_gradients`
+    (`inner_h` is the last block of `gru_reset_after_gates`' `inner`).
+
+    The training kernels compute them in the forward loop, where they hang off the
+    recurrence and run beside it, so that each backward step is a few products only.
+    """
+    d_candidate = (1.0 - z) * (1.0 - candidate * candidate)
+    d_z = (h_prev - candidate) * z * (1.0 - z)
     d_r = d_candidate * inner_h * r * (1.0 - r)
     return (ops.concatenate([d_z, d_r, d_candidate], axis=-1),
             ops.concatenate([d_z, d_r, d_candidate * r], axis=-1))
 
 
-def lstm_gate_gradients(d_h, d_c, c_prev, i, f, g, o, tanh_c):
-    """Gradients of one LSTM step (sigmoid gates i, f, o, tanh cell input g; `c = f * c_prev +
-    i * g`, `h = o * tanh_c`) that received `d_h` and `d_c` from later: `(d_c through the
+def gru_gate_gradients(d_h, projected_factors, inner_factors):
+    """Gradients of one GRU step whose new state received `d_h`: `(d_projected, d_inner)`,
+    both `[B, 3U]`, with respect to `gru_reset_after_gates`' sums `projected` and `inner`."""
+    d_h = ops.concatenate([d_h, d_h, d_h], axis=-1)
+    return d_h * projected_factors, d_h * inner_factors
+
+
+def lstm_local_gradients(c_prev, i, f, g, o, tanh_c):
+    """The derivatives of one LSTM step (sigmoid gates i, f, o, tanh cell input g; `c = f *
+    c_prev + i * g`, `h = o * tanh_c`) that do not depend on the gradient flowing back:
+    `(gate_factors [B, 4U], cell_factor [B, U])`, for `lstm_gate_gradients`. Computed in the
+    forward loop, beside the recurrence, as `gru_local_gradients`."""
+    gate_factors = ops.concatenate([g * i * (1.0 - i), c_prev * f * (1.0 - f),
+                                    i * (1.0 - g * g), tanh_c * o * (1.0 - o)], axis=-1)
+    return gate_factors, o * (1.0 - tanh_c * tanh_c)
+
+
+def lstm_gate_gradients(d_h, d_c, gate_factors, cell_factor):
+    """Gradients of one LSTM step that received `d_h` and `d_c` from later: `(d_c through the
     step, d_z [B, 4U])`, d_z being with respect to the pre-activations (i, f, c, o)."""
-    d_c = d_c + d_h * o * (1.0 - tanh_c * tanh_c)
-    d_z = ops.concatenate([d_c * g * i * (1.0 - i), d_c * c_prev * f * (1.0 - f),
-                           d_c * i * (1.0 - g * g), d_h * tanh_c * o * (1.0 - o)], axis=-1)
-    return d_c, d_z
+    d_c = d_c + d_h * cell_factor
+    return d_c, ops.concatenate([d_c, d_c, d_c, d_h], axis=-1) * gate_factors

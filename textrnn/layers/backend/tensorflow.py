@@ -186,10 +186,11 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
     shape (292 against 283 ms, batch 32, 128 features, 512 units); the weight gradients stay
     one large matmul each, after the loop.
 
-    With `sequences=False` only the last h is returned, as `[1, B, U]`. The forward loop keeps
-    each step's gates and previous c in TensorArrays that the backward loop reads back step by
-    step: stacking them into `[T, B, 4U]` tensors (as the `keras.ops` code does) costs more
-    memory traffic than recomputing the few products it would save.
+    With `sequences=False` only the last h is returned, as `[1, B, U]`. The forward loop also
+    computes each step's local derivatives (`equations.lstm_local_gradients`), off the
+    recurrence's critical path, and keeps them in TensorArrays that the backward loop reads
+    back step by step (stacking them into `[T, B, 4U]` tensors, as the `keras.ops` code does,
+    costs more memory traffic); a backward step is then two products and two matmuls long.
     """
 
     @tf.custom_gradient
@@ -200,28 +201,30 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
             z = tf.matmul(x_t, input_kernel) + input_bias + tf.matmul(h, kernel)
             z_i, z_f, z_g, z_o = tf.split(z, 4, axis=-1)
             i, f, g, o = tf.sigmoid(z_i), tf.sigmoid(z_f), tf.tanh(z_g), tf.sigmoid(z_o)
-            c_new = keep_where_masked(mask_t, f * c + i * g, c)
-            h_new = keep_where_masked(mask_t, o * tf.tanh(c_new), h)
-            # A masked step's gates are saved too: its gradient through them is zero.
-            return (h_new, c_new), (h_new, c, i, f, g, o)
+            c_step = f * c + i * g
+            tanh_c = tf.tanh(c_step)
+            c_new = keep_where_masked(mask_t, c_step, c)
+            h_new = keep_where_masked(mask_t, o * tanh_c, h)
+            # A masked step's factors are saved too: its gradient through them is zero.
+            return (h_new, c_new), (h_new, f, *equations.lstm_local_gradients(
+                c, i, f, g, o, tanh_c))
 
         (h_last, c_last), saved = scan(step, (h0, c0), (inputs, mask), arrays=True)
         outputs = _stack(saved[0], inputs) if sequences else h_last[None]
 
         def grad(d_outputs, d_c_last):
-            h_array, c_arrays = saved[0], saved[1:]
+            h_array, factor_arrays = saved[0], saved[1:]
             kernel_t = tf.transpose(kernel)  # once: a transposed matmul each step costs more
             input_kernel_t = tf.transpose(input_kernel)
 
             def back_step(carry, step_inputs):
                 d_h_next, d_c_next = carry
                 t, d_out, mask_t = step_inputs
-                c_prev, i, f, g, o = (array.read(t) for array in c_arrays)
-                tanh_c = tf.tanh(f * c_prev + i * g)
+                f, gate_factors, cell_factor = (array.read(t) for array in factor_arrays)
                 d_h, h_passed = split_masked(
                     mask_t, d_h_next if d_out is None else d_out + d_h_next)
                 d_c, c_passed = split_masked(mask_t, d_c_next)
-                d_c, d_z = equations.lstm_gate_gradients(d_h, d_c, c_prev, i, f, g, o, tanh_c)
+                d_c, d_z = equations.lstm_gate_gradients(d_h, d_c, gate_factors, cell_factor)
                 d_h_prev = add_passed(tf.matmul(d_z, kernel_t), h_passed)
                 d_x = tf.matmul(d_z, input_kernel_t)
                 return (d_h_prev, add_passed(d_c * f, c_passed)), (d_z, d_x)
@@ -277,7 +280,8 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
 
     As `lstm_input_recurrence`: each step projects its own inputs (`input_bias` `[3U]`) and the
     backward loop gives each step's input gradient, so the while loop runs them ahead of the
-    recurrence; the backward loop reads the forward's saved values step by step. With
+    recurrence; the forward loop also computes each step's local derivatives
+    (`equations.gru_local_gradients`), which the backward loop reads back step by step. With
     `sequences=False` only the last h is returned, as `[1, B, U]`.
     """
     units = h0.shape[-1]
@@ -290,7 +294,8 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
             z, r, candidate = equations.gru_reset_after_gates(
                 tf.matmul(x_t, input_kernel) + input_bias, recurrent)
             h_new = keep_where_masked(mask_t, candidate + z * (h - candidate), h)
-            return h_new, (h_new, h, z, r, candidate, recurrent[:, 2 * units :])
+            return h_new, (h_new, z, *equations.gru_local_gradients(
+                h, z, r, candidate, recurrent[:, 2 * units :]))
 
         h_last, saved = scan(step, h0, (inputs, mask), arrays=True)
         outputs = _stack(saved[0], inputs) if sequences else h_last[None]
@@ -301,10 +306,10 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
 
             def back_step(d_h_next, step_inputs):
                 t, d_out, mask_t = step_inputs
-                h_prev, z, r, candidate, recurrent_h = (array.read(t) for array in saved[1:])
+                z, projected_factors, inner_factors = (array.read(t) for array in saved[1:])
                 d_h, passed = split_masked(mask_t, d_h_next if d_out is None else d_out + d_h_next)
                 d_projected, d_recurrent = equations.gru_gate_gradients(
-                    d_h, h_prev, z, r, candidate, recurrent_h)
+                    d_h, projected_factors, inner_factors)
                 d_prev = tf.matmul(d_recurrent, kernel_t) + d_h * z
                 d_x = tf.matmul(d_projected, input_kernel_t)
                 return add_passed(d_prev, passed), (d_recurrent, d_projected, d_x)
