@@ -5,6 +5,7 @@ from sklearn import metrics as sk
 from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
+    paired_comparison,
     plot_confusion_matrix,
 )
 
@@ -57,3 +58,29 @@ def test_plot_writes_a_png(tmp_path):
 def test_empty_prefix_gives_bare_keys():
     metrics = classification_metrics(np.array([0, 1]), np.array([0, 0]), ["a", "b"], prefix="")
     assert metrics["accuracy"] == 0.5 and "macro_f1" in metrics and "f1_b" in metrics
+
+
+def test_paired_comparison_hand_computed():
+    # 14 documents: both right on 3, both wrong on 1, only the model right on 8, only the
+    # baseline right on 2. Two-sided exact p of 8 vs 2 out of 10 discordant at 1/2:
+    # 2 * (C(10,0) + C(10,1) + C(10,2)) / 2**10 = 2 * 56 / 1024.
+    y_true = np.zeros(14, int)
+    model = np.array([0] * 3 + [1] + [0] * 8 + [1] * 2)
+    baseline = np.array([0] * 3 + [1] + [1] * 8 + [0] * 2)
+    paired = paired_comparison(y_true, model, baseline)
+    assert paired["paired_model_only_correct"] == 8
+    assert paired["paired_baseline_only_correct"] == 2
+    assert paired["paired_mcnemar_p"] == pytest.approx(112 / 1024)
+    swapped = paired_comparison(y_true, baseline, model)
+    assert swapped["paired_model_only_correct"] == 2
+    assert swapped["paired_mcnemar_p"] == pytest.approx(112 / 1024)
+
+
+def test_paired_comparison_without_disagreement_is_p_one():
+    y_true = np.array([0, 1, 2, 1])
+    same = np.array([0, 1, 0, 0])
+    assert paired_comparison(y_true, same, same) == {
+        "paired_model_only_correct": 0, "paired_baseline_only_correct": 0,
+        "paired_mcnemar_p": 1.0}
+    # Both wrong on different labels is no disagreement on correctness either.
+    assert paired_comparison(y_true, same, np.array([0, 1, 1, 2]))["paired_mcnemar_p"] == 1.0

@@ -146,6 +146,11 @@ def test_evaluate_with_baseline_interpolates_and_the_run_keeps_the_mixture(rnn_r
     assert metrics["interpolated_test_accuracy"] == pytest.approx(
         np.mean(predicted == np.array(test.labels)))
     assert metrics["baseline_accuracy"] > 0.9 and "interpolated_test_macro_f1" in metrics
+    truth = np.array(test.labels)
+    rnn_right = np.array(task.predict(test.texts)) == truth
+    baseline_right = np.array(task.baseline.predict(test.texts)) == truth
+    assert metrics["paired_model_only_correct"] == np.sum(rnn_right & ~baseline_right)
+    assert metrics["paired_baseline_only_correct"] == np.sum(baseline_right & ~rnn_right)
     again = ClassifierTask.from_run(tmp_path / "run")
     assert again.interpolation_weight == weight
     np.testing.assert_allclose(again.predict_proba(test.texts, interpolated=True), mixture,

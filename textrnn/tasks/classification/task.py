@@ -38,6 +38,7 @@ from textrnn.tasks.classification.ensemble import (
 from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
+    paired_comparison,
     plot_confusion_matrix,
 )
 from textrnn.tasks.classification.interpolation import (
@@ -353,9 +354,10 @@ class ClassifierTask(Task):
         regression (`fit_baseline`) on the same training split, vocabulary and test split,
         and `interpolated_test_*` ones of their mixture (`interpolation`; its weight, chosen on
         `validation`, as `interpolation_weight`), with `baseline_train_seconds`, the split
-        sizes and `vocab_size`. An ensemble's `test_*` figures are its averaged
-        probabilities'; `ensemble.member_metrics` adds each member's. A "bow" task is its own
-        baseline, with no mixture.
+        sizes, `vocab_size` and McNemar's test of this model against the baseline
+        (`evaluation.paired_comparison`: `paired_*`). An ensemble's `test_*` figures are its
+        averaged probabilities'; `ensemble.member_metrics` adds each member's. A "bow" task
+        is its own baseline, with no mixture.
 
         Sets `baseline` and `interpolation_weight`; with `run_dir`, also saves them there.
         """
@@ -379,7 +381,9 @@ class ClassifierTask(Task):
             save_interpolation(run_dir, self.baseline.model, self.interpolation_weight)
         mixture = interpolate(probabilities.mean(axis=0), baseline_probabilities,
                               self.interpolation_weight)
-        return {**metrics, **self._scores(y, mixture, "interpolated_test", None),
+        paired = paired_comparison(y, probabilities.mean(axis=0).argmax(axis=-1),
+                                   baseline_probabilities.argmax(axis=-1))
+        return {**metrics, **paired, **self._scores(y, mixture, "interpolated_test", None),
                 "interpolation_weight": self.interpolation_weight,
                 **self._split_sizes(train, validation, test)}
 
