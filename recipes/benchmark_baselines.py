@@ -10,7 +10,9 @@ Each variant is one `textrnn-classify` run (a fresh process, its own run folder)
 below (an ensemble's members are also shown alone); every run also fits the TF-IDF logistic
 regression on the same training split and vocabulary and scores it on the same test split,
 and scores the mixture of the two (the weight chosen on validation).
-Prints test accuracy, macro-F1 and wall time per run (training, with any pre-training).
+Prints test accuracy, macro-F1 and wall time per run (training, with any pre-training), and
+McNemar's test of the recurrent model against the baseline: the test documents only one of
+them gets right, and the probability of a split that uneven if both were equally accurate.
 Figures move between runs on a loaded machine: compare within one table. A run folder that
 already holds a finished run is only re-read.
 """
@@ -78,7 +80,8 @@ def main() -> None:
             metrics = run(Path(args.out) / f"{corpus}_{variant}", CORPORA[corpus] + VARIANTS[
                 variant])
             rows.append((corpus, f"RNN {variant}", metrics["test_accuracy"],
-                         metrics["test_macro_f1"], metrics["train_seconds"]))
+                         metrics["test_macro_f1"], metrics["train_seconds"],
+                         paired_note(metrics)))
             rows += member_rows(corpus, variant, metrics)
             if "interpolated_test_accuracy" in metrics:  # runs from before it have none
                 rows.append((corpus, f"RNN {variant} + TF-IDF, interpolated (weight "
@@ -88,10 +91,20 @@ def main() -> None:
             rows.append((corpus, f"TF-IDF ({variant}'s vocabulary)",
                          metrics["baseline_accuracy"], metrics["baseline_macro_f1"],
                          metrics["baseline_train_seconds"]))
-    print("\n| corpus | model | test accuracy | test macro-F1 | train seconds |")
-    print("|---|---|---|---|---|")
-    for corpus, model, accuracy, f1, seconds in rows:
-        print(f"| {corpus} | {model} | {accuracy:.4f} | {f1:.4f} | {seconds:.0f} |")
+    print("\n| corpus | model | test accuracy | test macro-F1 | train seconds | against "
+          "TF-IDF: right only by RNN / only by TF-IDF, McNemar p |")
+    print("|---|---|---|---|---|---|")
+    for corpus, model, accuracy, f1, seconds, *paired in rows:
+        print(f"| {corpus} | {model} | {accuracy:.4f} | {f1:.4f} | {seconds:.0f} | "
+              f"{paired[0] if paired else ''} |")
+
+
+def paired_note(metrics: dict) -> str:
+    """The RNN's McNemar test against its baseline, as `right only by each, p`."""
+    if "paired_mcnemar_p" not in metrics:  # runs from before it have none
+        return ""
+    return (f"{metrics['paired_model_only_correct']} / {metrics['paired_baseline_only_correct']}"
+            f", p = {metrics['paired_mcnemar_p']:.2g}")
 
 
 if __name__ == "__main__":
