@@ -154,9 +154,7 @@ def simple_rnn_input_recurrence(inputs, input_kernel, bias, kernel, h0, mask=Non
                 d_prev = add_passed(tf.matmul(d_pre, kernel_t), passed)
                 return d_prev, (d_pre, tf.matmul(d_pre, input_kernel_t))
 
-            d_h_last = tf.zeros_like(h0)
-            if not sequences:
-                d_h_last, d_outputs = d_outputs[0], None
+            d_h_last, d_outputs = _split_output_gradient(d_outputs, h0, sequences)
             steps = tf.range(tf.shape(inputs)[0])
             d_h0, (d_pre, d_inputs) = scan(back_step, d_h_last, (steps, d_outputs, mask),
                                            reverse=True)
@@ -229,9 +227,7 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
                 d_x = tf.matmul(d_z, input_kernel_t)
                 return (d_h_prev, add_passed(d_c * f, c_passed)), (d_z, d_x)
 
-            d_h_last = tf.zeros_like(h0)
-            if not sequences:
-                d_h_last, d_outputs = d_outputs[0], None
+            d_h_last, d_outputs = _split_output_gradient(d_outputs, h0, sequences)
             if d_c_last is None:
                 d_c_last = tf.zeros_like(c0)
             steps = tf.range(tf.shape(inputs)[0])
@@ -246,6 +242,14 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
         return (outputs, c_last), grad
 
     return recurrence(inputs, input_kernel, input_bias, kernel, h0, c0)
+
+
+def _split_output_gradient(d_outputs, h0, sequences):
+    """`(gradient into the last h, per-step output gradients or None)` from a kernel's
+    output gradient: `[T, B, U]` with `sequences`, else the last step's only, `[1, B, U]`."""
+    if sequences:
+        return tf.zeros_like(h0), d_outputs
+    return d_outputs[0], None
 
 
 def _stack(array, like):
@@ -314,9 +318,7 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
                 d_x = tf.matmul(d_projected, input_kernel_t)
                 return add_passed(d_prev, passed), (d_recurrent, d_projected, d_x)
 
-            d_h_last = tf.zeros_like(h0)
-            if not sequences:
-                d_h_last, d_outputs = d_outputs[0], None
+            d_h_last, d_outputs = _split_output_gradient(d_outputs, h0, sequences)
             steps = tf.range(tf.shape(inputs)[0])
             d_h0, (d_recurrent, d_projected, d_inputs) = scan(
                 back_step, d_h_last, (steps, d_outputs, mask), reverse=True
