@@ -188,7 +188,7 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
     computes each step's local derivatives (`equations.lstm_local_gradients`), off the
     recurrence's critical path, and keeps them in TensorArrays that the backward loop reads
     back step by step (stacking them into `[T, B, 4U]` tensors, as the `keras.ops` code does,
-    costs more memory traffic); a backward step is then two products and two matmuls long.
+    costs more memory traffic); a backward step is then a few products and two matmuls.
     """
 
     @tf.custom_gradient
