@@ -168,6 +168,9 @@ def test_bow_run_resumes_without_training_again(bow_run, data_dir, capsys):
     assert "Epoch" not in capsys.readouterr().out
     second = json.loads((data_dir / "bow_run" / "metrics.json").read_text())
     assert second["test_accuracy"] == first["test_accuracy"] >= 0.9
+    # A "bow" run is its own baseline: the same figures under both prefixes.
+    assert second["baseline_accuracy"] == second["test_accuracy"]
+    assert second["baseline_macro_f1"] == second["test_macro_f1"]
     assert second["baseline_accuracy"] == first["test_accuracy"]
     assert main([*argv, "--min-df", "3"]) == 2
     assert "other settings" in capsys.readouterr().err

@@ -364,12 +364,14 @@ class ClassifierTask(Task):
         (texts, labels), (val_texts, val_labels) = _pair(test), _pair(validation)
         y = self.preprocessor.encode_labels(labels, "test")
         probabilities = self.member_probabilities(texts)
-        metrics = {**self._scores(y, probabilities.mean(axis=0), "test", confusion_plot),
+        ensemble_probabilities = probabilities.mean(axis=0)
+        metrics = {**self._scores(y, ensemble_probabilities, "test", confusion_plot),
                    **member_metrics(y, probabilities, self.labels)}
         start = time.monotonic()
         if self.preprocessor.model_kind == "bow":
             return {**metrics, **self._split_sizes(train, validation, test),
-                    **self.evaluate(texts, labels, "baseline"), "baseline_train_seconds": 0.0}
+                    **self._scores(y, ensemble_probabilities, "baseline", None),
+                    "baseline_train_seconds": 0.0}
         self.baseline = self.fit_baseline(train, validation, class_weight, seed)
         baseline_probabilities = self.baseline.predict_proba(texts)
         metrics.update(baseline_train_seconds=time.monotonic() - start,
@@ -379,9 +381,9 @@ class ClassifierTask(Task):
             self.predict_proba(val_texts), self.baseline.predict_proba(val_texts))
         if run_dir is not None:
             save_interpolation(run_dir, self.baseline.model, self.interpolation_weight)
-        mixture = interpolate(probabilities.mean(axis=0), baseline_probabilities,
+        mixture = interpolate(ensemble_probabilities, baseline_probabilities,
                               self.interpolation_weight)
-        paired = paired_comparison(y, probabilities.mean(axis=0).argmax(axis=-1),
+        paired = paired_comparison(y, ensemble_probabilities.argmax(axis=-1),
                                    baseline_probabilities.argmax(axis=-1))
         return {**metrics, **paired, **self._scores(y, mixture, "interpolated_test", None),
                 "interpolation_weight": self.interpolation_weight,
