@@ -8,7 +8,8 @@
 
 Each variant is one `textrnn-classify` run (a fresh process, its own run folder) with the flags
 below (an ensemble's members are also shown alone); every run also fits the TF-IDF logistic
-regression on the same training split and vocabulary and scores it on the same test split,
+regression on the same training split and vocabulary (to its optimum, its L2 strength C chosen
+on validation) and scores it on the same test split,
 and scores the mixture of the two (the weight chosen on validation).
 Prints test accuracy, macro-F1 and wall time per run (training, with any pre-training), and
 McNemar's test of the recurrent model against the baseline: the test documents only one of
@@ -88,7 +89,8 @@ def main() -> None:
                              f"{metrics['interpolation_weight']:.2f})",
                              metrics["interpolated_test_accuracy"],
                              metrics["interpolated_test_macro_f1"], float("nan")))
-            rows.append((corpus, f"TF-IDF ({variant}'s vocabulary)",
+            c = f", C {metrics['baseline_c']:g}" if "baseline_c" in metrics else ""
+            rows.append((corpus, f"TF-IDF ({variant}'s vocabulary{c})",
                          metrics["baseline_accuracy"], metrics["baseline_macro_f1"],
                          metrics["baseline_train_seconds"]))
     print("\n| corpus | model | test accuracy | test macro-F1 | train seconds | against "

@@ -154,7 +154,7 @@ def train_and_evaluate(args, run_dir, splits, start: float) -> dict:
         ensemble=args.ensemble, distribute=args.distribute)
     write_history(run_dir, history)
     return task.evaluate_with_baseline(train_part, validation, test, args.class_weight,
-                                       args.seed, run_dir / "confusion_matrix.png", run_dir)
+                                       run_dir / "confusion_matrix.png", run_dir)
 
 
 def predict(args) -> None:

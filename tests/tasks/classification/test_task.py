@@ -8,6 +8,7 @@ from textrnn.errors import InputError
 from textrnn.models.classifier import build_rnn_classifier
 from textrnn.tasks import ClassifierTask
 from textrnn.tasks.classification import ClassifierPreprocessor, LabelledTexts
+from textrnn.tasks.classification.baseline import INVERSE_L2_GRID
 from textrnn.tasks.classification.interpolation import interpolation_weight
 
 WORDS = {"pos": ["great", "love", "fine", "nice"], "neg": ["awful", "hate", "bad", "poor"],
@@ -122,8 +123,9 @@ def test_bow_training_keeps_the_best_weights_and_resumes_without_retraining(tmp_
 def test_baseline_learns_three_classes(rnn_run):
     task, _, test, _ = rnn_run
     data = documents(150)
-    baseline = task.fit_baseline((data.texts[:100], data.labels[:100]),
-                                 (data.texts[100:120], data.labels[100:120]))
+    baseline, c = task.fit_baseline((data.texts[:100], data.labels[:100]),
+                                    (data.texts[100:120], data.labels[100:120]))
+    assert c in INVERSE_L2_GRID
     assert baseline.preprocessor.model_kind == "bow" and task.preprocessor.model_kind == "rnn"
     assert baseline.preprocessor.vocabulary is task.preprocessor.vocabulary
     assert accuracy(baseline, test) > 0.9  # chance is 1/3
@@ -146,6 +148,7 @@ def test_evaluate_with_baseline_interpolates_and_the_run_keeps_the_mixture(rnn_r
     assert metrics["interpolated_test_accuracy"] == pytest.approx(
         np.mean(predicted == np.array(test.labels)))
     assert metrics["baseline_accuracy"] > 0.9 and "interpolated_test_macro_f1" in metrics
+    assert metrics["baseline_c"] in INVERSE_L2_GRID
     truth = np.array(test.labels)
     rnn_right = np.array(task.predict(test.texts)) == truth
     baseline_right = np.array(task.baseline.predict(test.texts)) == truth

@@ -5,6 +5,8 @@
   strings -> `(x, y, sample_weight)` batches; `classifier.json` and friends in a run folder).
 - `batches`: the `PyDataset`s it returns (`SequenceBatches`, `FeatureBatches`).
 - `training`: resumable fitting with early stopping that keeps the best weights.
+- `baseline`: the TF-IDF logistic regression every run is measured against, fitted to its
+  optimum with its L2 strength chosen on validation (`fit_tfidf_baseline`).
 - `evaluation`: accuracy, per-class and macro-F1, confusion matrix.
 - `ensemble`: an ensemble's member folders (`OUT/member-k`), their shares of the time budget
   and their figures in `metrics.json`.

@@ -28,6 +28,7 @@ import numpy as np
 from textrnn.errors import InputError
 from textrnn.models.classifier import build_bow_classifier, build_rnn_classifier, layer_groups
 from textrnn.tasks.base import MODEL_FILE, Task, load_model
+from textrnn.tasks.classification.baseline import INVERSE_L2_GRID, fit_tfidf_baseline
 from textrnn.tasks.classification.data import LabelledTexts
 from textrnn.tasks.classification.ensemble import (
     member_dir,
@@ -51,7 +52,6 @@ from textrnn.tasks.classification.interpolation import (
 from textrnn.tasks.classification.optimizer import discriminative_multipliers
 from textrnn.tasks.classification.preprocessor import ClassifierPreprocessor
 from textrnn.tasks.classification.training import (
-    MONITOR,
     compile_classifier,
     fit_with_early_stopping,
 )
@@ -68,10 +68,10 @@ from textrnn.training import read_train_state, save_model_atomic, strategy_scope
 # (mean of 3 seeds 0.556 vs 0.547 accuracy) and on the Bible topics still beat TF-IDF.
 LEARNING_RATE = 1e-3
 BOW_LEARNING_RATE = 0.05  # logistic regression is convex: a large step converges in a few epochs
+# ("bow" models; the baseline of every run is fitted to its optimum, `baseline.py`)
 # Fine-tuning a pre-trained encoder (ULMFiT's rate): on the Bible topics it gave test accuracy
 # 0.578 against 0.518 with LEARNING_RATE in the same 9-minute budget.
 TRANSFER_LEARNING_RATE = 1e-2
-BASELINE_CLIP = 5.0
 
 # Training or evaluation documents: `LabelledTexts`, or a `(texts, labels)` pair.
 Documents = LabelledTexts | tuple[Sequence[str], Sequence[str]]
@@ -312,33 +312,25 @@ class ClassifierTask(Task):
         return history
 
     def fit_baseline(self, train: Documents, validation: Documents,
-                     class_weight: str = "balanced", seed: int = 0, epochs: int = 50,
-                     patience: int = 3, learning_rate: float = BOW_LEARNING_RATE,
-                     batch_size: int = 32) -> ClassifierTask:
-        """A TF-IDF logistic regression on this task's vocabulary, trained in memory (no
-        checkpoints: it takes seconds), with early stopping on `val_loss`.
-
-        `seed` seeds Keras (`keras.utils.set_random_seed`) and the shuffling, so the baseline
-        does not depend on what ran before it.
+                     class_weight: str = "balanced",
+                     grid: Sequence[float] = INVERSE_L2_GRID) -> tuple[ClassifierTask, float]:
+        """A TF-IDF logistic regression on this task's vocabulary, fitted to its optimum for
+        each inverse L2 strength `C` of `grid`; the one with the lowest validation log-loss
+        is kept (`baseline.fit_tfidf_baseline`: deterministic, no seed).
 
         Returns:
-            A new "bow" `ClassifierTask` sharing this one's tokenizer, vocabulary and labels.
+            A new "bow" `ClassifierTask` sharing this one's tokenizer, vocabulary and labels,
+            and the chosen `C`.
         """
-        keras.utils.set_random_seed(seed)
         baseline = self._baseline_task()
-        baseline.model = compile_classifier(baseline.build_model(), learning_rate,
-                                            BASELINE_CLIP)
         preprocessor = baseline.preprocessor
         (texts, labels), (val_texts, val_labels) = _pair(train), _pair(validation)
-        weights = preprocessor.class_weights(labels, class_weight)
-        baseline.model.fit(
-            preprocessor.inputs(texts, labels, batch_size, True, seed, class_weight=weights),
-            validation_data=preprocessor.inputs(val_texts, val_labels, batch_size,
-                                                split="validation"),
-            epochs=epochs, verbose=0,
-            callbacks=[keras.callbacks.EarlyStopping(MONITOR, patience=patience,
-                                                     restore_best_weights=True)])
-        return baseline
+        y = preprocessor.encode_labels(labels, "training")
+        baseline.model, c = fit_tfidf_baseline(
+            preprocessor.features(texts), y, preprocessor.features(val_texts),
+            preprocessor.encode_labels(val_labels, "validation"), len(self.labels),
+            preprocessor.class_weights(labels, class_weight), grid)
+        return baseline, c
 
     def _baseline_task(self, model: keras.Model | None = None) -> ClassifierTask:
         """A "bow" task sharing this one's tokenizer, vocabulary, labels and TF-IDF weights."""
@@ -347,7 +339,7 @@ class ClassifierTask(Task):
                                                      p.tfidf, p.max_length), model)
 
     def evaluate_with_baseline(self, train: Documents, validation: Documents, test: Documents,
-                               class_weight: str = "balanced", seed: int = 0,
+                               class_weight: str = "balanced",
                                confusion_plot: str | os.PathLike | None = None,
                                run_dir: str | os.PathLike | None = None) -> dict:
         """This model's `test_*` figures beside `baseline_*` ones of a TF-IDF logistic
@@ -355,9 +347,9 @@ class ClassifierTask(Task):
         and `interpolated_test_*` ones of their mixture (`interpolation`; its weight, chosen on
         `validation`, as `interpolation_weight`), with `baseline_train_seconds`, the split
         sizes, `vocab_size` and McNemar's test of this model against the baseline
-        (`evaluation.paired_comparison`: `paired_*`). An ensemble's `test_*` figures are its
-        averaged probabilities'; `ensemble.member_metrics` adds each member's. A "bow" task
-        is its own baseline, with no mixture.
+        (`evaluation.paired_comparison`: `paired_*`) and the baseline's `baseline_c`. An
+        ensemble's `test_*` figures are its averaged probabilities'; `ensemble.member_metrics`
+        adds each member's. A "bow" task is its own baseline, with no mixture.
 
         Sets `baseline` and `interpolation_weight`; with `run_dir`, also saves them there.
         """
@@ -372,9 +364,9 @@ class ClassifierTask(Task):
             return {**metrics, **self._split_sizes(train, validation, test),
                     **self._scores(y, ensemble_probabilities, "baseline", None),
                     "baseline_train_seconds": 0.0}
-        self.baseline = self.fit_baseline(train, validation, class_weight, seed)
+        self.baseline, c = self.fit_baseline(train, validation, class_weight)
         baseline_probabilities = self.baseline.predict_proba(texts)
-        metrics.update(baseline_train_seconds=time.monotonic() - start,
+        metrics.update(baseline_train_seconds=time.monotonic() - start, baseline_c=c,
                        **self._scores(y, baseline_probabilities, "baseline", None))
         self.interpolation_weight = interpolation_weight(
             self.preprocessor.encode_labels(val_labels, "validation"),
