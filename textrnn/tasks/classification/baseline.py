@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 
 from textrnn.models.classifier import build_bow_classifier
 
-INVERSE_L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)  # C, in half decades
+INVERSE_L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)  # C, half decades
 MAX_ITERATIONS = 2000  # L-BFGS steps; the Bible topics (20k x 7k) need a few hundred at C=300
 _FLOOR = 1e-12  # a probability of exactly 0 would make the log-loss infinite
 
