@@ -53,3 +53,9 @@ def test_a_class_without_training_documents_is_an_error():
     x, y = features_and_labels(30, 2)
     with pytest.raises(ValueError, match="Every class must have training documents"):
         fit_tfidf_baseline(x, y, x, y, num_classes=3)
+
+
+def test_no_validation_documents_is_an_error():
+    x, y = features_and_labels(30, 2)
+    with pytest.raises(ValueError, match="got 0 validation documents"):
+        fit_tfidf_baseline(x, y, x[:0], y[:0], num_classes=2)
