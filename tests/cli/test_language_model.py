@@ -196,6 +196,30 @@ def test_regularisation_and_schedule_flags_reach_the_model(corpus, tmp_path):
     assert type(model.layers[-1]).__name__ == "TiedOutput"
 
 
+def test_bfloat16_policy_trains_reloads_and_generates(corpus, tmp_path, capsys):
+    out = tmp_path / "bf16"
+    argv = ["--data", str(corpus), "--out", str(out), "--epochs", "3", "--no-baseline",
+            "--dtype-policy", "mixed_bfloat16", *SMALL]
+    assert main(argv) == 0
+    from textrnn.tasks import LanguageModelTask
+
+    model = LanguageModelTask.from_run(out).model  # a fresh load keeps every layer's policy
+    assert model.get_layer("lstm_1").compute_dtype == "bfloat16"
+    assert model.get_layer("lstm_1").variable_dtype == "float32"
+    assert model.get_layer("logits").compute_dtype == "float32"
+    history = json.loads((out / "train_state.json").read_text())["history"]
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    assert json.loads((out / "metrics.json").read_text())["test_perplexity"] < 3.0
+    capsys.readouterr()
+    assert main(argv) == 0  # finished: resumes without training
+    assert "Epoch" not in capsys.readouterr().out
+    assert main(["--generate", str(out), "--prompt", "the c", "--length", "12"]) == 0
+    assert len(capsys.readouterr().out) >= 12
+    float32 = [*argv[:-len(SMALL) - 2], "--dtype-policy", "float32", *SMALL]
+    assert main(float32) == 2  # on a bfloat16 run
+    assert "dtype" in capsys.readouterr().err
+
+
 def test_find_lr_writes_the_plot_and_prints_a_rate(corpus, tmp_path, capsys):
     out = tmp_path / "finder"
     assert main(["--data", str(corpus), "--out", str(out), "--find-lr", *SMALL]) == 0

@@ -72,3 +72,18 @@ def test_generator_steps_a_regularised_tied_model_like_the_full_model():
 def test_onehot_input_refuses_embedding_options(options):
     with pytest.raises(ValueError, match="input_mode"):
         build_language_model(20, input_mode="onehot", **options)
+
+
+@pytest.mark.parametrize("tie_weights", [False, True])
+def test_bfloat16_policy_computes_in_bfloat16_and_outputs_float32(tie_weights):
+    options = dict(units=8, embedding_dim=4, num_layers=2, tie_weights=tie_weights, **AWD)
+    mixed = build_language_model(20, dtype="mixed_bfloat16", **options)
+    assert {layer.compute_dtype for layer in mixed.layers[:-1]} == {"bfloat16"}
+    assert {w.dtype for w in mixed.weights} == {"float32"}  # the weights stay float32
+    logits = mixed(IDS)
+    assert mixed.get_layer("logits").compute_dtype == "float32" and logits.dtype == "float32"
+    # Same weights in float32: bfloat16 keeps 8 bits of mantissa, so the logits agree to ~1%.
+    full = build_language_model(20, **options)
+    full.set_weights(mixed.get_weights())
+    np.testing.assert_allclose(logits, full(IDS), atol=0.05)
+    assert {layer.compute_dtype for layer in full.layers} == {"float32"}

@@ -9,6 +9,8 @@
 - `distribute`: `get_strategy`, `replica_count`, `strategy_scope`.
 - `schedules`: `OneCycle`, `SlantedTriangular`, `FitScheduleToBudget`, `constant_or_schedule`.
 - `lr_finder`: `find_learning_rate` (the learning-rate range test), `LRFinderResult`.
+- `precision`: `resolve_dtype_policy` (`"auto"`: bfloat16 where the CPU multiplies it fast),
+  `cpu_has_bfloat16_units`.
 - `gradient_flow`: `hidden_state_gradients`, `gradient_flow`, `recurrent_spectral_norm`,
   `plot_gradient_flow`.
 """
@@ -33,6 +35,11 @@ from textrnn.training.gradient_flow import (
 )
 from textrnn.training.lr_finder import LRFinderResult, find_learning_rate
 from textrnn.training.metrics import BitsPerCharacter, Perplexity
+from textrnn.training.precision import (
+    DTYPE_POLICIES,
+    cpu_has_bfloat16_units,
+    resolve_dtype_policy,
+)
 from textrnn.training.schedules import (
     SCHEDULES,
     FitScheduleToBudget,
@@ -43,6 +50,7 @@ from textrnn.training.schedules import (
 )
 
 __all__ = [
+    "DTYPE_POLICIES",
     "SCHEDULES",
     "BitsPerCharacter",
     "FitScheduleToBudget",
@@ -62,6 +70,7 @@ __all__ = [
     "TimeBudget",
     "bptt_batches",
     "clip_by_global_norm",
+    "cpu_has_bfloat16_units",
     "get_strategy",
     "replica_count",
     "strategy_scope",
@@ -73,5 +82,6 @@ __all__ = [
     "read_train_state",
     "recurrent_spectral_norm",
     "reset_states",
+    "resolve_dtype_policy",
     "save_model_atomic",
 ]
