@@ -64,9 +64,9 @@ def build_language_model(
         seed: seed of the dropout masks.
         dtype: the dtype policy of every layer before the output (Keras' names; None:
             Keras' global policy): `"mixed_bfloat16"` computes in bfloat16 with float32
-            weights, where a CPU with bfloat16 matrix units (AMX, AVX512-BF16) or a recent GPU
-            multiplies about twice as fast. The output layer always computes in float32, so
-            the logits and the loss keep full precision.
+            weights, faster where the hardware multiplies bfloat16 natively (on a CPU with
+            AMX, the default char model's training step took 250 against 311 ms). The output
+            layer always computes in float32, so the logits and the loss keep full precision.
 
     Returns:
         A model mapping ids `[batch, time]` to logits `[batch, time, vocab_size]`.
