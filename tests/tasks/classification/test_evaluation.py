@@ -5,6 +5,7 @@ from sklearn import metrics as sk
 from textrnn.tasks.classification.evaluation import (
     classification_metrics,
     confusion_matrix,
+    log_loss,
     paired_comparison,
     plot_confusion_matrix,
 )
@@ -84,3 +85,12 @@ def test_paired_comparison_without_disagreement_is_p_one():
         "paired_mcnemar_p": 1.0}
     # Both wrong on different labels is no disagreement on correctness either.
     assert paired_comparison(y_true, same, np.array([0, 1, 1, 2]))["paired_mcnemar_p"] == 1.0
+
+
+def test_log_loss_is_scikit_learns_and_finite_at_zero_probability():
+    y = np.array([0, 2, 1, 2])
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3],
+                              [0.05, 0.9, 0.05]], dtype=np.float32)
+    assert log_loss(y, probabilities) == pytest.approx(
+        sk.log_loss(y, probabilities, labels=[0, 1, 2]), rel=1e-6)
+    assert log_loss(np.array([1]), np.array([[1.0, 0.0]])) == pytest.approx(-np.log(1e-12))

@@ -75,6 +75,20 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Seque
     return metrics
 
 
+LOG_FLOOR = 1e-12  # added to each probability: one of exactly 0 would make the log-loss infinite
+
+
+def log_loss(y_true: np.ndarray, probabilities: np.ndarray) -> float:
+    """The mean negative log-probability of the true labels (natural log, in float64).
+
+    Args:
+        y_true: true label ids `[num_docs]`.
+        probabilities: class probabilities `[num_docs, num_classes]`.
+    """
+    picked = np.asarray(probabilities)[np.arange(len(y_true)), y_true].astype(np.float64)
+    return float(-np.mean(np.log(picked + LOG_FLOOR)))
+
+
 def paired_comparison(y_true: np.ndarray, model_pred: np.ndarray,
                       baseline_pred: np.ndarray) -> dict[str, float | int]:
     """McNemar's exact test of a model against its baseline on the same test documents (the

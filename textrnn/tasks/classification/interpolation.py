@@ -31,12 +31,12 @@ import numpy as np
 
 from textrnn.errors import InputError
 from textrnn.io import read_json, write_json
+from textrnn.tasks.classification.evaluation import log_loss
 from textrnn.training import save_model_atomic
 
 BASELINE_MODEL_FILE = "baseline.keras"
 INTERPOLATION_FILE = "interpolation.json"
 WEIGHTS = np.arange(21) / 20  # the recurrent model's weights tried, in steps of 0.05
-_FLOOR = 1e-12  # a probability of exactly 0 would make the log-loss infinite
 
 
 def interpolation_weight(y_true: np.ndarray, recurrent: np.ndarray, baseline: np.ndarray,
@@ -56,11 +56,8 @@ def interpolation_weight(y_true: np.ndarray, recurrent: np.ndarray, baseline: np
     """
     if len(y_true) == 0:
         raise ValueError("Choosing an interpolation weight needs validation documents; got none.")
-    rows = np.arange(len(y_true))
-    p_recurrent = recurrent[rows, y_true].astype(np.float64)
-    p_baseline = baseline[rows, y_true].astype(np.float64)
-    losses = np.array([-np.mean(np.log(w * p_recurrent + (1 - w) * p_baseline + _FLOOR))
-                       for w in weights])
+    recurrent, baseline = recurrent.astype(np.float64), baseline.astype(np.float64)
+    losses = np.array([log_loss(y_true, w * recurrent + (1 - w) * baseline) for w in weights])
     return float(np.max(weights[losses <= losses.min() + 1e-12]))
 
 
