@@ -5,6 +5,7 @@ from keras import ops
 
 from textrnn.layers import backend
 from textrnn.layers import fast_path as fp
+from textrnn.layers.backend import equations
 from textrnn.layers.cell import RecurrentCell, check_implementation, get_activation
 from textrnn.layers.rnn import GatedRNNLayer
 
@@ -71,7 +72,6 @@ class GRUCell(RecurrentCell):
         h_prev = states[0] if nested else states
         dp_mask = self.get_dropout_mask(inputs) if training else None
         rec_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
-        units = self.units
         if isinstance(dp_mask, list):  # recurrent dropout on: one input mask per gate
             kernels = ops.split(self.kernel, 3, axis=1)
             x = ops.concatenate(
@@ -81,16 +81,28 @@ class GRUCell(RecurrentCell):
             x = ops.matmul(inputs if dp_mask is None else inputs * dp_mask, self.kernel)
         if self.input_bias() is not None:
             x = x + self.input_bias()
-        h_z, h_r, h_h = self._gate_inputs(h_prev, rec_mask)
         kernel = self.recurrent_kernel_for(training)
         if rec_mask is None and self.reset_after:
             inner = ops.matmul(h_prev, kernel)
+            if self.recurrent_bias() is not None:
+                inner = inner + self.recurrent_bias()
+            activations = (self.activation, self.recurrent_activation)
+            z, _, candidate = equations.gru_reset_after_gates(x, inner, activations)
         else:
-            inner = ops.concatenate(
-                [ops.matmul(h_z, kernel[:, :units]), ops.matmul(h_r, kernel[:, units : 2 * units])]
-                + ([ops.matmul(h_h, kernel[:, 2 * units :])] if self.reset_after else []),
-                axis=-1,
-            )
+            z, candidate = self._gates_per_block(x, h_prev, rec_mask, kernel)
+        h = z * h_prev + (1.0 - z) * candidate
+        return h, [h] if nested else h
+
+    def _gates_per_block(self, x, h_prev, rec_mask, kernel):
+        """`(z, candidate)` with a recurrent matmul per gate: recurrent dropout (a state mask
+        per gate) or `reset_after=False` (the reset gate scales h before its matmul)."""
+        units = self.units
+        h_z, h_r, h_h = self._gate_inputs(h_prev, rec_mask)
+        inner = ops.concatenate(
+            [ops.matmul(h_z, kernel[:, :units]), ops.matmul(h_r, kernel[:, units : 2 * units])]
+            + ([ops.matmul(h_h, kernel[:, 2 * units :])] if self.reset_after else []),
+            axis=-1,
+        )
         if self.recurrent_bias() is not None:
             inner = inner + self.recurrent_bias()
         gates = self.recurrent_activation(x[:, : 2 * units] + inner[:, : 2 * units])
@@ -99,9 +111,7 @@ class GRUCell(RecurrentCell):
             recurrent_h = r * inner[:, 2 * units :]
         else:
             recurrent_h = ops.matmul(r * h_h, kernel[:, 2 * units :])
-        candidate = self.activation(x[:, 2 * units :] + recurrent_h)
-        h = z * h_prev + (1.0 - z) * candidate
-        return h, [h] if nested else h
+        return z, self.activation(x[:, 2 * units :] + recurrent_h)
 
     def _gate_inputs(self, tensor, mask):
         """The state seen by each of the 3 gates after (per-gate) recurrent dropout."""
