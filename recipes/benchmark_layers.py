@@ -6,7 +6,11 @@
 
 Each setting runs in its own process (one Keras backend per process). Inside it, the built-in
 and textrnn models get the same weights and the same batches, and are timed in alternation
-(repeats interleaved, medians reported) so that load from other processes hits both alike.
+so that load from other processes hits both alike: the ratio of a row is the median over
+repeats of each repeat's paired ratio (built-in time / textrnn time, measured back to back),
+the times shown are medians. `--rounds N` runs every setting N times, each in a new process,
+and reports per row the median ratio over the rounds and its range, and which rows fell below
+1.0x in any round.
 Reported: tokens/s (batch * timesteps per second) for a training step (forward, backward,
 Adam update) and for inference, at a language-model and a classifier shape, and the latency
 of one compiled cell step at batch 1 (what generation pays per token). The torch setting
@@ -46,12 +50,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--setting", choices=[*SETTINGS, "all"], default="all")
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run each setting this many times (new processes) and report the "
+                        "median ratio of each row and its range")
     parser.add_argument("--json", help="also write the results to this JSON file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    return args
 
 
-def interleaved_medians(functions, repeats, calls):
-    """Seconds per call of each function, timed in alternation; the median over repeats."""
+def interleaved_times(functions, repeats, calls):
+    """Seconds per call of each function, one list per function with one entry per repeat;
+    the functions are timed in alternation, so entry i of every list saw the same load."""
     for function in functions:
         function()  # compile / warm up
     times = [[] for _ in functions]
@@ -61,7 +72,16 @@ def interleaved_medians(functions, repeats, calls):
             for _ in range(calls):
                 function()
             record.append((time.perf_counter() - start) / calls)
-    return [statistics.median(record) for record in times]
+    return times
+
+
+def timed_row(functions, repeats, calls, **fields):
+    """A result row timing `functions = [built-in, textrnn]`: median seconds of each and the
+    median of the repeats' paired ratios (`ratio` > 1: textrnn faster)."""
+    builtin, ours = interleaved_times(functions, repeats, calls)
+    ratios = [reference / our for reference, our in zip(builtin, ours, strict=True)]
+    return {**fields, "builtin_s": statistics.median(builtin),
+            "textrnn_s": statistics.median(ours), "ratio": statistics.median(ratios)}
 
 
 def model_pair(keras, cell, shape, jit_compile):
@@ -125,17 +145,8 @@ def time_modes(cell, shape_name, reference, ours, repeats):
     batch, steps = SHAPES[shape_name][:2]
     rows = []
     for mode in ("train", "infer"):
-        seconds = interleaved_medians([reference[mode], ours[mode]], repeats, calls=2)
-        rows.append(
-            {
-                "cell": cell,
-                "shape": shape_name,
-                "mode": mode,
-                "builtin_s": seconds[0],
-                "textrnn_s": seconds[1],
-                "tokens": batch * steps,
-            }
-        )
+        rows.append(timed_row([reference[mode], ours[mode]], repeats, calls=2, cell=cell,
+                              shape=shape_name, mode=mode, tokens=batch * steps))
     return rows
 
 
@@ -199,15 +210,8 @@ def time_steps(keras, cell, jit_compile, repeats):
                 keras.ops.convert_to_numpy, step(x, states)
             )
         )
-    seconds = interleaved_medians(functions, repeats, calls=200)
-    return {
-        "cell": cell,
-        "shape": "step b=1",
-        "mode": "step",
-        "builtin_s": seconds[0],
-        "textrnn_s": seconds[1],
-        "tokens": 1,
-    }
+    return timed_row(functions, repeats, calls=200, cell=cell, shape="step b=1", mode="step",
+                     tokens=1)
 
 
 def run_setting(setting, args):
@@ -245,11 +249,35 @@ def launch(setting, args):
     ]
 
 
+def row_key(row):
+    return row["setting"], row["cell"], row["shape"], row["mode"]
+
+
+def combine_rounds(rounds):
+    """One row per benchmark row from several rounds' results (lists of rows in the same
+    order): median times and ratio over the rounds, plus `ratio_min` and `ratio_max`."""
+    combined = []
+    for rows in zip(*rounds, strict=True):
+        if len({row_key(row) for row in rows}) != 1:
+            raise ValueError(f"rounds disagree on their rows: {[row_key(r) for r in rows]}")
+        ratios = [row["ratio"] for row in rows]
+        combined.append({
+            **rows[0],
+            "builtin_s": statistics.median(row["builtin_s"] for row in rows),
+            "textrnn_s": statistics.median(row["textrnn_s"] for row in rows),
+            "ratio": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "rounds": len(rows),
+        })
+    return combined
+
+
 def markdown(rows):
-    lines = [
-        "| setting | cell | shape | mode | Keras tok/s | textrnn tok/s | textrnn / Keras |",
-        "|---|---|---|---|---:|---:|---:|",
-    ]
+    ranges = "rounds" in rows[0]
+    header = "| setting | cell | shape | mode | Keras tok/s | textrnn tok/s | textrnn / Keras |"
+    lines = [header + (" range |" if ranges else ""), "|---|---|---|---|---:|---:|---:|"
+             + ("---:|" if ranges else "")]
     for row in rows:
         if row["mode"] == "step":
             keras_cell = f"{row['builtin_s'] * 1e6:,.0f} µs"
@@ -257,11 +285,27 @@ def markdown(rows):
         else:
             keras_cell = f"{row['tokens'] / row['builtin_s']:,.0f}"
             ours_cell = f"{row['tokens'] / row['textrnn_s']:,.0f}"
-        ratio = row["builtin_s"] / row["textrnn_s"]
-        lines.append(
-            f"| {row['setting']} | {row['cell']} | {row['shape']} | {row['mode']} | "
-            f"{keras_cell} | {ours_cell} | {ratio:.2f}x |"
-        )
+        line = (f"| {row['setting']} | {row['cell']} | {row['shape']} | {row['mode']} | "
+                f"{keras_cell} | {ours_cell} | {row['ratio']:.2f}x |")
+        if ranges:
+            line += f" {row['ratio_min']:.2f}–{row['ratio_max']:.2f}x |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def summary(rows):
+    """How many rows stayed at or above 1.0x, and which fell below (lowest reading)."""
+    lowest = [(row.get("ratio_min", row["ratio"]), row) for row in rows]
+    below = [(low, row) for low, row in lowest if low < 1.0]
+    lines = [f"{len(rows) - len(below)} of {len(rows)} rows at or above 1.0x"
+             + (f" in all {rows[0]['rounds']} rounds" if "rounds" in rows[0] else "")]
+    if "rounds" in rows[0]:
+        low_median = sum(row["ratio"] < 1.0 for row in rows)
+        lines.append(f"{low_median} of {len(rows)} rows with their median below 1.0x")
+    for low, row in below:
+        setting, cell, shape, mode = row_key(row)
+        lines.append(f"  below 1.0x: {setting} {cell} {shape} {mode}: median {row['ratio']:.2f}x,"
+                     f" lowest {low:.2f}x")
     return "\n".join(lines)
 
 
@@ -276,9 +320,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.setting == "all" and importlib.util.find_spec("torch") is None:
         settings.remove("torch")
         print("# torch: not installed, skipped (pip install -e '.[torch]')", file=sys.stderr)
-    rows = [row for setting in settings for row in launch(setting, args)]
+    rounds = [[row for setting in settings for row in launch(setting, args)]
+              for _ in range(args.rounds)]
+    rows = combine_rounds(rounds) if args.rounds > 1 else rounds[0]
     print(markdown(rows))
     print("\nratio > 1: textrnn faster (for `step`: built-in latency / textrnn latency).")
+    print(summary(rows))
     if args.json:
         from textrnn.io import write_json
 
