@@ -6,11 +6,11 @@
 
 Each setting runs in its own process (one Keras backend per process). Inside it, the built-in
 and textrnn models get the same weights and the same batches, and are timed in alternation
-so that load from other processes hits both alike: the ratio of a row is the median over
-repeats of each repeat's paired ratio (built-in time / textrnn time, measured back to back),
-the times shown are medians. `--rounds N` runs every setting N times, each in a new process,
-and reports per row the median ratio over the rounds and its range, and which rows fell below
-1.0x in any round.
+(the built-in first, then textrnn first, and so on) so that load from other processes hits
+both alike. The ratio of a row is the median over repeats of each repeat's paired ratio
+(built-in time / textrnn time, measured back to back); the times shown are medians.
+`--rounds N` runs every setting N times, each in a new process, and reports per row the
+median ratio over the rounds and its range, and which rows fell below 1.0x in any round.
 Reported: tokens/s (batch * timesteps per second) for a training step (forward, backward,
 Adam update) and for inference, at a language-model and a classifier shape, and the latency
 of one compiled cell step at batch 1 (what generation pays per token). The torch setting
@@ -61,13 +61,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def interleaved_times(functions, repeats, calls):
-    """Seconds per call of each function, one list per function with one entry per repeat;
-    the functions are timed in alternation, so entry i of every list saw the same load."""
+    """Seconds per call of each function, one list per function with one entry per repeat.
+
+    The functions are timed in alternation, in reverse order every other repeat, so that
+    entry i of every list saw the same load and no function always runs first.
+    """
     for function in functions:
         function()  # compile / warm up
     times = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, record in zip(functions, times, strict=True):
+    for repeat in range(repeats):
+        order = list(zip(functions, times, strict=True))
+        for function, record in order if repeat % 2 == 0 else reversed(order):
             start = time.perf_counter()
             for _ in range(calls):
                 function()

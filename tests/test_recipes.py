@@ -59,3 +59,13 @@ def test_benchmark_rounds_combine_into_median_and_range():
     ]
     with pytest.raises(ValueError, match="rounds disagree"):
         benchmark.combine_rounds([rounds[0], [{**rounds[1][0], "cell": "LSTM"}]])
+
+
+def test_benchmark_alternates_which_function_runs_first():
+    benchmark = benchmark_layers_module()
+    calls = []
+    functions = [lambda: calls.append("keras"), lambda: calls.append("textrnn")]
+    times = benchmark.interleaved_times(functions, repeats=3, calls=1)
+    assert [len(record) for record in times] == [3, 3]
+    warm_up = ["keras", "textrnn"]
+    assert calls == warm_up + ["keras", "textrnn"] + ["textrnn", "keras"] + ["keras", "textrnn"]
