@@ -10,6 +10,12 @@ per step, the carry is a tuple of states (no packing into one tensor), and witho
 `sequences` nothing is written per step: the output is the last state, `[1, batch, units]`.
 The input projection stays inside the loop: projecting all steps first measured slower for a
 forward-only pass on CPU (more memory traffic than it saves).
+
+Biases are added with `+`, not `ops.add`: on TensorFlow `ops.add(matmul, vector)` becomes a
+`BiasAdd`, which grappler fuses with the `MatMul` into oneDNN's fused matmul, and inside a loop
+of small steps that measured about 35% slower (a SimpleRNN step at batch 64, 128 units: 12.6-13.5
+ms against 8.9-9.9 ms for 200 steps; 8% at batch 1, nothing at the LM shape). Keras' own
+SimpleRNN and GRU cells add their biases with `ops.add` and pay it.
 """
 
 from keras import ops

@@ -9,7 +9,8 @@ that writes nothing when only the last output is wanted (as Keras' own `backend.
 
 All tensors are time-major (`[timesteps, batch, width]`) and in processing order; `mask` is
 `None` or a float `[timesteps, batch, 1]` tensor, 1 where a step counts. Masked steps keep the
-previous state; their gradient passes straight through to the previous step.
+previous state; their gradient passes straight through to the previous step. Biases are
+added with `+` (`AddV2`), never `tf.nn.bias_add`: see `inference.py` for why.
 """
 
 import functools
