@@ -15,7 +15,8 @@ Biases are added with `+`, not `ops.add`: on TensorFlow `ops.add(matmul, vector)
 `BiasAdd`, which grappler fuses with the `MatMul` into oneDNN's fused matmul, and inside a loop
 of small steps that measured about 35% slower (a SimpleRNN step at batch 64, 128 units: 12.6-13.5
 ms against 8.9-9.9 ms for 200 steps; 8% at batch 1, nothing at the LM shape). Keras' own
-SimpleRNN and GRU cells add their biases with `ops.add` and pay it.
+`SimpleRNNCell` adds its bias that way and pays it on the recurrence's path (its `GRUCell`
+only for the input projection, off that path).
 """
 
 from keras import ops
