@@ -11,6 +11,8 @@ both alike. The ratio of a row is the median over repeats of each repeat's paire
 (built-in time / textrnn time, measured back to back); the times shown are medians.
 `--rounds N` runs every setting N times, each in a new process, and reports per row the
 median ratio over the rounds and its range, and which rows fell below 1.0x in any round.
+`--noise-floor` races each built-in against a second copy of itself: the spread of those
+ratios around 1.0 is what the machine's noise alone does to a row.
 Reported: tokens/s (batch * timesteps per second) for a training step (forward, backward,
 Adam update) and for inference, at a language-model and a classifier shape, and the latency
 of one compiled cell step at batch 1 (what generation pays per token). The torch setting
@@ -53,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=1,
                         help="run each setting this many times (new processes) and report the "
                         "median ratio of each row and its range")
+    parser.add_argument("--noise-floor", action="store_true",
+                        help="race each built-in against a second copy of itself instead of "
+                        "textrnn: the spread of these ratios around 1.0 is the noise")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if args.rounds < 1:
@@ -88,13 +93,21 @@ def timed_row(functions, repeats, calls, **fields):
             "textrnn_s": statistics.median(ours), "ratio": statistics.median(ratios)}
 
 
-def model_pair(keras, cell, shape, jit_compile):
-    """Built-in and textrnn models (`Input -> layer`) with identical weights, compiled."""
+def contender_layers(keras, noise_floor):
+    """The module whose layers race the built-ins: textrnn's, or with `noise_floor` Keras'
+    own again (a second, identical built-in: how far a ratio strays from 1.0 by chance)."""
+    if noise_floor:
+        return keras.layers
     import textrnn.layers
 
+    return textrnn.layers
+
+
+def model_pair(keras, cell, shape, jit_compile, contender):
+    """Built-in and contender models (`Input -> layer`) with identical weights, compiled."""
     batch, steps, features, units, return_sequences = shape
     models = []
-    for module in (keras.layers, textrnn.layers):
+    for module in (keras.layers, contender):
         sequences = keras.Input((steps, features), batch_size=batch)
         output = getattr(module, cell)(units, return_sequences=return_sequences)(sequences)
         model = keras.Model(sequences, output)
@@ -154,14 +167,15 @@ def time_modes(cell, shape_name, reference, ours, repeats):
     return rows
 
 
-def time_layers(keras, cell, shape_name, jit_compile, repeats):
+def time_layers(keras, cell, shape_name, jit_compile, repeats, contender):
     shape = SHAPES[shape_name]
     x, y = batch_for(shape)
-    builtin, ours = model_pair(keras, cell, shape, jit_compile)
+    builtin, ours = model_pair(keras, cell, shape, jit_compile, contender)
     rows = time_modes(
         cell, shape_name, model_modes(builtin, x, y), model_modes(ours, x, y), repeats
     )
-    if keras.backend.backend() == "torch" and cell == "LSTM" and shape_name == "LM":
+    torch_row = keras.backend.backend() == "torch" and cell == "LSTM" and shape_name == "LM"
+    if torch_row and contender is not keras.layers:
         reference = torch_lstm_modes(shape, x, y)
         rows += time_modes(
             "LSTM vs torch.nn.LSTM", shape_name, reference, model_modes(ours, x, y), repeats
@@ -197,14 +211,12 @@ def step_function(keras, cell_layer, jit_compile):
     return tf.function(lambda x, states: cell_layer(x, states)[1], jit_compile=jit_compile)
 
 
-def time_steps(keras, cell, jit_compile, repeats):
+def time_steps(keras, cell, jit_compile, repeats, contender):
     import numpy as np
-
-    import textrnn.layers
 
     x = np.ones((1, STEP_FEATURES), "float32")
     functions = []
-    for module in (keras.layers, textrnn.layers):
+    for module in (keras.layers, contender):
         layer = getattr(module, cell + "Cell")(STEP_UNITS)
         layer.build((1, STEP_FEATURES))
         states = layer.get_initial_state(1)
@@ -224,11 +236,12 @@ def run_setting(setting, args):
 
     _, jit_compile = SETTINGS[setting]
     repeats = 3 if args.quick else 7
+    contender = contender_layers(keras, args.noise_floor)
     rows = []
     for cell in args.cells:
         for shape_name in args.shapes:
-            rows += time_layers(keras, cell, shape_name, jit_compile, repeats)
-        rows.append(time_steps(keras, cell, jit_compile, repeats))
+            rows += time_layers(keras, cell, shape_name, jit_compile, repeats, contender)
+        rows.append(time_steps(keras, cell, jit_compile, repeats, contender))
     for row in rows:
         row["setting"] = setting
         print("RESULT " + json.dumps(row), flush=True)
@@ -327,6 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     rounds = [[row for setting in settings for row in launch(setting, args)]
               for _ in range(args.rounds)]
     rows = combine_rounds(rounds) if args.rounds > 1 else rounds[0]
+    if args.noise_floor:
+        print("noise floor: the 'textrnn' columns are a second, identical Keras built-in")
     print(markdown(rows))
     print("\nratio > 1: textrnn faster (for `step`: built-in latency / textrnn latency).")
     print(summary(rows))
