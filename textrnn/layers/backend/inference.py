@@ -14,9 +14,9 @@ forward-only pass on CPU (more memory traffic than it saves).
 Biases are added with `+`, not `ops.add`: on TensorFlow `ops.add(matmul, vector)` becomes a
 `BiasAdd`, which grappler fuses with the `MatMul` into oneDNN's fused matmul, and inside a loop
 of small steps that measured about 35% slower (a SimpleRNN step at batch 64, 128 units: 12.6-13.5
-ms against 8.9-9.9 ms for 200 steps; 8% at batch 1, nothing at the LM shape). Keras' own
-`SimpleRNNCell` adds its bias that way and pays it on the recurrence's path (its `GRUCell`
-only for the input projection, off that path).
+ms against 8.9-9.9 ms for 200 steps, the bias fused into the input projection's matmul,
+which is off the recurrence's path; 8% at batch 1, nothing at the LM shape). Keras' own
+`SimpleRNNCell` and `GRUCell` add their input bias that way.
 """
 
 from keras import ops
