@@ -18,10 +18,11 @@ import functools
 import tensorflow as tf
 
 from textrnn.layers.backend import equations, inference
-from textrnn.layers.fast_path import (  # keras.ops: in a traced loop body, free at run time
+from textrnn.layers.fast_path import (  # keras.ops: traced once, free at run time
     add_passed,
     keep_where_masked,
     split_masked,
+    sum_over_steps,
 )
 
 # As Keras' own RNN loop: lets the while loop overlap independent work of nearby steps.
@@ -160,7 +161,7 @@ def simple_rnn_input_recurrence(inputs, input_kernel, bias, kernel, h0, mask=Non
             d_h0, (d_pre, d_inputs) = scan(back_step, d_h_last, (steps, d_outputs, mask),
                                            reverse=True)
             hs = outputs if sequences else _stack(saved, inputs)
-            return (d_inputs, _sum_over_all_steps(inputs, d_pre),
+            return (d_inputs, sum_over_steps(inputs, d_pre),
                     tf.reduce_sum(d_pre, axis=(0, 1)), _sum_over_previous_steps(h0, hs, d_pre),
                     d_h0)
 
@@ -237,7 +238,7 @@ def lstm_input_recurrence(inputs, input_kernel, input_bias, kernel, h0, c0, mask
             )
             hs = outputs if sequences else _stack(h_array, inputs)
             d_kernel = _sum_over_previous_steps(h0, hs, d_z)
-            return (d_inputs, _sum_over_all_steps(inputs, d_z), tf.reduce_sum(d_z, axis=(0, 1)),
+            return (d_inputs, sum_over_steps(inputs, d_z), tf.reduce_sum(d_z, axis=(0, 1)),
                     d_kernel, d_h0, d_c0)
 
         return (outputs, c_last), grad
@@ -260,20 +261,11 @@ def _stack(array, like):
     return stacked
 
 
-def _sum_over_all_steps(sequence, gradient):
-    """`sum_t sequence[t].T @ gradient[t]`, as one matmul."""
-    return tf.matmul(tf.reshape(sequence, (-1, sequence.shape[-1])),
-                     tf.reshape(gradient, (-1, gradient.shape[-1])), transpose_a=True)
-
-
 def _sum_over_previous_steps(first, sequence, gradient):
-    """`sum_t previous[t].T @ gradient[t]` with `previous = [first, sequence[:-1]]`."""
-    width = sequence.shape[-1]
-    flat_previous = tf.reshape(sequence[:-1], (-1, width))
-    flat_gradient = tf.reshape(gradient[1:], (-1, gradient.shape[-1]))
-    return tf.matmul(flat_previous, flat_gradient, transpose_a=True) + tf.matmul(
-        first, gradient[0], transpose_a=True
-    )
+    """`sum_t previous[t].T @ gradient[t]` with `previous = [first, sequence[:-1]]` (without
+    concatenating them: `fast_path.previous_steps` would copy the whole sequence)."""
+    return sum_over_steps(sequence[:-1], gradient[1:]) + tf.matmul(
+        first, gradient[0], transpose_a=True)
 
 
 # === GRU ===
@@ -327,7 +319,7 @@ def gru_input_recurrence(inputs, input_kernel, input_bias, kernel, recurrent_bia
             hs = outputs if sequences else _stack(saved[0], inputs)
             d_kernel = _sum_over_previous_steps(h0, hs, d_recurrent)
             d_bias = tf.reduce_sum(d_recurrent, axis=(0, 1))
-            return (d_inputs, _sum_over_all_steps(inputs, d_projected),
+            return (d_inputs, sum_over_steps(inputs, d_projected),
                     tf.reduce_sum(d_projected, axis=(0, 1)), d_kernel, d_bias, d_h0)
 
         return outputs, grad
