@@ -82,7 +82,8 @@ def sum_over_steps(left, right):
     """`sum_t left[t].T @ right[t]` as one matmul: `[T, B, U] x [T, B, G] -> [U, G]`.
 
     A matmul of the flattened steps, not an einsum: TensorFlow folds the transpose into the
-    matmul, and its einsum measured 20-25% slower at the classifier shape (T 200, B 64).
+    matmul, and the einsum measured 20-25% slower on TensorFlow at the classifier shape (T
+    200, B 64) and 1.2-1.45x slower under `jax.jit` at both benchmark shapes.
     """
     flat_left = ops.reshape(left, (-1, left.shape[-1]))
     return ops.matmul(ops.transpose(flat_left), ops.reshape(right, (-1, right.shape[-1])))
