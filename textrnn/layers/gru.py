@@ -72,6 +72,7 @@ class GRUCell(RecurrentCell):
         h_prev = states[0] if nested else states
         dp_mask = self.get_dropout_mask(inputs) if training else None
         rec_mask = self.get_recurrent_dropout_mask(h_prev) if training else None
+        input_bias, recurrent_bias = self.input_bias(), self.recurrent_bias()
         if isinstance(dp_mask, list):  # recurrent dropout on: one input mask per gate
             kernels = ops.split(self.kernel, 3, axis=1)
             x = ops.concatenate(
@@ -79,21 +80,21 @@ class GRUCell(RecurrentCell):
             )
         else:
             x = ops.matmul(inputs if dp_mask is None else inputs * dp_mask, self.kernel)
-        if self.input_bias() is not None:
-            x = x + self.input_bias()
+        if input_bias is not None:
+            x = x + input_bias
         kernel = self.recurrent_kernel_for(training)
         if rec_mask is None and self.reset_after:
             inner = ops.matmul(h_prev, kernel)
-            if self.recurrent_bias() is not None:
-                inner = inner + self.recurrent_bias()
+            if recurrent_bias is not None:
+                inner = inner + recurrent_bias
             activations = (self.activation, self.recurrent_activation)
             z, _, candidate = equations.gru_reset_after_gates(x, inner, activations)
         else:
-            z, candidate = self._gates_per_block(x, h_prev, rec_mask, kernel)
+            z, candidate = self._gates_per_block(x, h_prev, rec_mask, kernel, recurrent_bias)
         h = z * h_prev + (1.0 - z) * candidate
         return h, [h] if nested else h
 
-    def _gates_per_block(self, x, h_prev, rec_mask, kernel):
+    def _gates_per_block(self, x, h_prev, rec_mask, kernel, recurrent_bias):
         """`(z, candidate)` with a recurrent matmul per gate: recurrent dropout (a state mask
         per gate) or `reset_after=False` (the reset gate scales h before its matmul)."""
         units = self.units
@@ -103,8 +104,8 @@ class GRUCell(RecurrentCell):
             + ([ops.matmul(h_h, kernel[:, 2 * units :])] if self.reset_after else []),
             axis=-1,
         )
-        if self.recurrent_bias() is not None:
-            inner = inner + self.recurrent_bias()
+        if recurrent_bias is not None:
+            inner = inner + recurrent_bias
         gates = self.recurrent_activation(x[:, : 2 * units] + inner[:, : 2 * units])
         z, r = gates[:, :units], gates[:, units:]
         if self.reset_after:
